@@ -1,0 +1,1 @@
+"""The ``buddy`` console command: one module per area, wired together in ``main.py``."""

@@ -1,0 +1,102 @@
+"""``buddy ask`` (one-shot answers, never logged) and ``buddy chat`` (a logged console talk)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import fail, settings_or_exit
+from core.answers import AnswerBook
+from core.app import load_configured_model, open_buddy
+from core.errors import BuddyError
+from core.messages import IncomingMessage, Reply
+from core.pipeline import Buddy
+
+
+def _reply_json(text: str, reply: Reply) -> str:
+    return json.dumps(
+        {
+            "text": text,
+            "category": reply.category,
+            "confidence": None if reply.confidence is None else round(reply.confidence, 4),
+            "answer": reply.text,
+            "crisis": reply.crisis,
+            "kind": reply.kind.value,
+            "signals": list(reply.signals),
+            "top_k": [[c, round(p, 4)] for c, p in reply.top_k],
+        },
+        ensure_ascii=False,
+    )
+
+
+def ask(
+    texts: Annotated[list[str] | None, typer.Argument(help="Messages; none: read lines from stdin")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    model: Annotated[Path | None, typer.Option("--model", help="A model folder (default: BUDDY_MODEL or the embedded default)")] = None,
+) -> None:
+    """Answer each TEXT (or each line of standard input). Nothing is logged."""
+    settings = settings_or_exit()
+    try:
+        loaded = load_configured_model(settings, model)
+    except BuddyError as exc:
+        fail(str(exc))
+    buddy = Buddy(
+        classifier=loaded.classifier,
+        answers=AnswerBook(loaded.answers),
+        pseudonym_secret=b"buddy-ask",  # nothing is stored, so no real secret is needed
+        confidence_threshold=settings.confidence_threshold,
+        flood_limit_per_minute=10**9,
+    )
+    lines = texts if texts else (line.rstrip("\n") for line in sys.stdin)
+
+    async def run() -> None:
+        for text in lines:
+            reply = await buddy.handle(IncomingMessage("cli", "ask", text), log_turn=False)
+            if as_json:
+                typer.echo(_reply_json(text, reply))
+            else:
+                label = f"[{reply.category} {reply.confidence:.2f}]" if reply.category else ""
+                flag = " [위기 crisis]" if reply.crisis else ""
+                typer.echo(f"> {text}\n{label}{flag}\n{reply.text}\n")
+        await buddy.aclose()
+
+    asyncio.run(run())
+
+
+def chat() -> None:
+    """Talk with Buddy in this terminal. Logged as platform `console`. Ctrl-D to leave."""
+    settings = settings_or_exit()
+
+    async def run() -> None:
+        async with open_buddy(settings) as buddy:
+            typer.secho("버디와 대화를 시작합니다. 끝내려면 '그만할래' 또는 Ctrl-D.", fg="green")
+            typer.echo(f"버디: {Buddy_greeting()}")
+            user = getpass.getuser()
+            while True:
+                try:
+                    text = await asyncio.to_thread(input, "나: ")
+                except (EOFError, KeyboardInterrupt):
+                    typer.echo()
+                    break
+                reply = await buddy.handle(IncomingMessage("console", user, text))
+                colour = typer.colors.RED if reply.crisis else None
+                typer.secho(f"버디: {reply.text}", fg=colour)
+                if reply.ends_conversation:
+                    break
+
+    try:
+        asyncio.run(run())
+    except BuddyError as exc:
+        fail(str(exc))
+
+
+def Buddy_greeting() -> str:  # noqa: N802 - reads as a phrase at the call site
+    from core import replies
+
+    return replies.GREETINGS[0]

@@ -1,0 +1,36 @@
+"""Helpers shared by the CLI modules: settings, logging, friendly failures."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import NoReturn
+
+import typer
+
+from core.config import Settings, load_settings
+from core.errors import BuddyError
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except BuddyError as exc:
+        fail(str(exc))
+
+
+def setup_logging(level: str = "INFO") -> None:
+    """Configure logging once, at the entry point; counseling text never goes above DEBUG."""
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "telegram.ext", "discord", "aiosqlite", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print an error a person can act on and exit (no traceback for expected failures)."""
+    typer.secho(f"오류 / error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)

@@ -1,0 +1,107 @@
+"""Assembling a ready :class:`~core.pipeline.Buddy` from settings: the composition root.
+
+Entry points (``buddy chat``, ``buddy serve``, benchmarks) call :func:`open_buddy`; tests
+build ``Buddy`` directly from fakes. Everything that opens here is closed here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from core.answers import AnswerBook
+from core.classify.base import Classifier
+from core.classify.model_folder import read_answers
+from core.config import Settings
+from core.pipeline import Buddy
+from core.safety import OperatorAlerts, SafetyMode
+from core.storage.db import open_engine, session_factory, upgrade_schema_async
+from core.storage.writer import LogWriter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    folder: Path
+    classifier: Classifier
+    answers: dict[str, list[str]]
+
+
+def load_configured_model(settings: Settings, model_dir: Path | None = None) -> LoadedModel:
+    """The model to serve: ``model_dir``, else ``BUDDY_MODEL``, else the embedded default.
+
+    Blocking (may train the embedded default on first run); call off the event loop.
+    Raises :class:`core.errors.ModelError` with the folder and the fix.
+    """
+    from core.classify.embedded import ensure_default_model
+    from core.classify.loader import load_model
+
+    folder = model_dir or settings.buddy_model
+    if folder is None:
+        folder = ensure_default_model(settings.data_dir, settings.var_dir / "models")
+    started = time.perf_counter()
+    classifier = load_model(Path(folder))
+    log.info("model %s loaded from %s in %.1fs", classifier.model_id, folder,
+             time.perf_counter() - started)
+    return LoadedModel(Path(folder), classifier, read_answers(Path(folder)))
+
+
+def build_alerts(settings: Settings) -> OperatorAlerts | None:
+    """Operator crisis alerts, or None when no destination is configured."""
+    token = settings.alert_telegram_token or settings.telegram_token
+    chat = settings.alert_telegram_chat_id
+    discord = settings.alert_discord_webhook_url
+    hook = settings.alert_webhook_url
+    if not (chat and token) and not discord and not hook:
+        return None
+    return OperatorAlerts(
+        telegram_token=token.get_secret_value() if (chat and token) else None,
+        telegram_chat_id=chat,
+        telegram_base_url=settings.telegram_base_url,
+        discord_webhook_url=discord.get_secret_value() if discord else None,
+        webhook_url=hook.get_secret_value() if hook else None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_buddy(
+    settings: Settings, *, model: LoadedModel | None = None, with_log: bool = True
+) -> AsyncIterator[Buddy]:
+    """Migrate the log, load the model, start the writer; close them all on exit."""
+    import asyncio
+
+    if model is None:
+        model = await asyncio.to_thread(load_configured_model, settings)
+    writer: LogWriter | None = None
+    engine = None
+    if with_log:
+        url = settings.resolved_database_url
+        await upgrade_schema_async(url)
+        engine = open_engine(url)
+        writer = LogWriter(session_factory(engine), journal=settings.var_dir / "log-journal.jsonl")
+        await writer.start()
+    buddy = Buddy(
+        classifier=model.classifier,
+        answers=AnswerBook(model.answers),
+        pseudonym_secret=settings.pseudonym_key(),
+        writer=writer,
+        safety_mode=SafetyMode(
+            turns=settings.safety_mode_turns, minutes=settings.safety_mode_minutes
+        ),
+        alerts=build_alerts(settings),
+        confidence_threshold=settings.confidence_threshold,
+        conversation_idle=timedelta(minutes=settings.conversation_idle_minutes),
+        flood_limit_per_minute=settings.flood_limit_per_minute,
+    )
+    try:
+        yield buddy
+    finally:
+        await buddy.aclose()
+        if engine is not None:
+            await engine.dispose()

@@ -1,0 +1,188 @@
+"""Every setting Buddy reads, in one place, from the environment and ``.env``.
+
+Nothing else in the project reads ``os.environ``. Each field's description is the
+documentation that README and ``.env.example`` repeat.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+_PLACEHOLDERS = {"changeme", "change-me", "your-token-here", "xxx", "secret", "placeholder", "todo"}
+
+
+class Settings(BaseSettings):
+    """Buddy's configuration. Names are the environment variables (case-insensitive)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- storage and models ---------------------------------------------------------
+    var_dir: Path = Field(
+        REPO_ROOT / "var",
+        alias="BUDDY_VAR_DIR",
+        description="Runtime folder: SQLite log, cached default model, generated secret.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy async URL of the conversation log. Empty: SQLite under "
+        "BUDDY_VAR_DIR. PostgreSQL: postgresql+asyncpg://user:pass@host/db",
+    )
+    buddy_model: Path | None = Field(
+        None,
+        description="A model folder written by `buddy train`. Empty: the embedded default, "
+        "trained from BUDDY_DATA_DIR on first run.",
+    )
+    data_dir: Path = Field(
+        REPO_ROOT / "data" / "dataset",
+        alias="BUDDY_DATA_DIR",
+        description="Our own dataset the embedded default is trained from.",
+    )
+    confidence_threshold: float = Field(
+        0.30,
+        ge=0.0,
+        le=1.0,
+        description="Below this classifier confidence Buddy answers with a reflective "
+        "fallback instead of a category answer.",
+    )
+    # --- privacy ----------------------------------------------------------------------
+    pseudonym_secret: SecretStr | None = Field(
+        None,
+        description="HMAC key that turns platform user ids into pseudonymous references. "
+        "Empty: one is generated once and kept in BUDDY_VAR_DIR/pseudonym.key.",
+    )
+    retention_days: int = Field(
+        90, ge=0, description="Delete conversations older than this many days (0 keeps all)."
+    )
+    conversation_idle_minutes: int = Field(
+        30, ge=1, description="A new conversation starts after this much silence."
+    )
+    # --- safety -----------------------------------------------------------------------
+    safety_mode_turns: int = Field(
+        5, ge=0, description="Turns after a crisis reply that stay in gentle safety mode."
+    )
+    safety_mode_minutes: int = Field(
+        60, ge=0, description="Minutes after a crisis reply that stay in safety mode."
+    )
+    alert_telegram_token: SecretStr | None = Field(
+        None, description="Bot token used for operator crisis alerts (default TELEGRAM_TOKEN)."
+    )
+    alert_telegram_chat_id: str | None = Field(
+        None, description="Telegram chat that receives operator crisis alerts."
+    )
+    alert_discord_webhook_url: SecretStr | None = Field(
+        None, description="Discord channel webhook URL for operator crisis alerts."
+    )
+    alert_webhook_url: SecretStr | None = Field(
+        None, description="Any HTTPS endpoint that receives crisis alerts as JSON."
+    )
+    # --- adapters ---------------------------------------------------------------------
+    web_host: str = Field("127.0.0.1", description="Web chat / API bind address.")
+    web_port: int = Field(8000, ge=0, le=65535, description="Web port; 0 picks a free one.")
+    admin_token: SecretStr | None = Field(
+        None, description="Token for the /admin dashboard. Empty: the dashboard is off."
+    )
+    telegram_token: SecretStr | None = Field(None, description="Telegram bot token.")
+    telegram_base_url: str | None = Field(
+        None, description="Self-hosted Bot API server, e.g. http://localhost:8081/bot"
+    )
+    telegram_webhook_url: str | None = Field(
+        None, description="Public HTTPS URL for webhook mode. Empty: long polling."
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, description="Secret token Telegram must send with webhook updates."
+    )
+    discord_token: SecretStr | None = Field(None, description="Discord bot token.")
+    discord_channel_ids: str = Field(
+        "", description="Comma-separated channel ids where Buddy answers every message."
+    )
+    flood_limit_per_minute: int = Field(
+        20, ge=1, description="Messages per user per minute before a friendly slow-down notice."
+    )
+    log_level: str = Field("INFO", description="Python logging level for Buddy's own logs.")
+
+    @field_validator(
+        "telegram_token",
+        "discord_token",
+        "admin_token",
+        "pseudonym_secret",
+        "telegram_webhook_secret",
+        "alert_telegram_token",
+        mode="after",
+    )
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None, info) -> SecretStr | None:  # noqa: ANN001
+        """Refuse a copied ``.env.example`` placeholder instead of failing later, obscurely."""
+        if value is None:
+            return None
+        raw = value.get_secret_value().strip()
+        if not raw:
+            return None
+        if raw.lower() in _PLACEHOLDERS:
+            raise ValueError(
+                f"{info.field_name.upper()} is still the placeholder {raw!r}: put the real "
+                "value in .env or leave it empty."
+            )
+        return SecretStr(raw)
+
+    @field_validator("buddy_model", mode="before")
+    @classmethod
+    def _empty_model_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
+
+    # --- derived values -------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the default SQLite file under ``var_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'buddy.db').as_posix()}"
+
+    @property
+    def discord_channels(self) -> frozenset[int]:
+        try:
+            return frozenset(int(x) for x in self.discord_channel_ids.split(",") if x.strip())
+        except ValueError as exc:
+            raise ConfigError(
+                "DISCORD_CHANNEL_IDS must be comma-separated numeric channel ids."
+            ) from exc
+
+    def pseudonym_key(self) -> bytes:
+        """The HMAC key; generated once into ``var_dir`` when none is configured.
+
+        Losing this file means old and new references of the same user no longer match,
+        so it is created with owner-only permissions and never overwritten.
+        """
+        if self.pseudonym_secret is not None:
+            return self.pseudonym_secret.get_secret_value().encode("utf-8")
+        path = self.var_dir / "pseudonym.key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                with open(path, "x", encoding="ascii") as fh:
+                    fh.write(secrets.token_hex(32))
+                path.chmod(0o600)
+            except FileExistsError:
+                pass
+        return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into a ConfigError a person can act on."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"Invalid settings ({problems}). Check .env or the environment.") from exc

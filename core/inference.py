@@ -1,0 +1,60 @@
+"""Running a classifier off the event loop, batching messages that arrive together.
+
+Classification is CPU work; awaiting it directly would freeze every adapter. The runner
+hands batches to one worker thread: while one batch is computed, new messages queue up and
+go together in the next call, so throughput grows with load instead of latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
+from core.classify.base import Classifier, Prediction
+
+
+class ClassifierRunner:
+    """Async front of a :class:`Classifier` with micro-batching."""
+
+    def __init__(self, classifier: Classifier, max_batch: int = 32, top_k: int = 3) -> None:
+        self.classifier = classifier
+        self._max_batch = max_batch
+        self._top_k = top_k
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="buddy-classify")
+        self._queue: list[tuple[str, asyncio.Future[Prediction]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def predict(self, text: str) -> Prediction:
+        """Classify one normalised text; raises what the backend raised."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Prediction] = loop.create_future()
+        self._queue.append((text, fut))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        return await fut
+
+    async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._queue:
+            batch = self._queue[: self._max_batch]
+            del self._queue[: len(batch)]
+            texts = [t for t, _ in batch]
+            try:
+                preds = await loop.run_in_executor(
+                    self._executor, self.classifier.predict, texts, self._top_k
+                )
+            except Exception as exc:  # handed to each waiting caller, who decides
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            for (_, fut), pred in zip(batch, preds):
+                if not fut.done():
+                    fut.set_result(pred)
+
+    async def aclose(self) -> None:
+        if self._drainer is not None:
+            with contextlib.suppress(Exception):
+                await self._drainer
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,289 @@
+"""The one path every message takes: safety, classification, answer, log.
+
+``Buddy.handle`` is the only entry point adapters call. Its order is the product's
+promise: the crisis check runs first and on its own, so a failing classifier, model or
+database can never stop the crisis reply (it never fails open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import unicodedata
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from core import replies, smalltalk
+from core.answers import AnswerBook
+from core.classify.base import Classifier, Prediction
+from core.conversations import ConversationTracker
+from core.inference import ClassifierRunner
+from core.messages import IncomingMessage, Reply, ReplyKind
+from core.pseudonym import user_key as make_user_key
+from core.pseudonym import user_ref as make_user_ref
+from core.ratelimit import FloodLimiter
+from core.safety import (
+    OperatorAlerts,
+    SafetyAssessment,
+    SafetyMode,
+    assess,
+    crisis_reply,
+    safety_followup_reply,
+)
+from core.storage.records import MessageRow, TurnRecord
+from core.storage.writer import LogWriter
+from core.text import has_hangul, has_words, normalize
+
+log = logging.getLogger(__name__)
+
+CLASSIFY_TIMEOUT_S = 10.0
+# The last line of defence if the safety module itself breaks: never fail open.
+_EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰어내", "killmyself", "suicide")
+
+
+def _emergency_assess(text: str) -> SafetyAssessment:
+    squashed = "".join(text.split()).lower()
+    hits = tuple(f"emergency:{s}" for s in _EMERGENCY_STEMS if s in squashed)
+    return SafetyAssessment(crisis=bool(hits), signals=hits, level="crisis" if hits else "none")
+
+
+def _safe_assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
+    try:
+        return assess(text, prediction)
+    except Exception:  # assess promises not to raise; if it does, keep users safe anyway
+        log.exception("safety check failed; using the emergency check")
+        return _emergency_assess(text)
+
+
+def _loggable(text: str) -> str:
+    """What the log keeps: the user's full text, NFC, without NUL (PostgreSQL refuses it)."""
+    return unicodedata.normalize("NFC", text).replace("\x00", "")
+
+
+class Buddy:
+    """The counseling core, handed its parts by :func:`core.app.open_buddy` or by tests."""
+
+    def __init__(
+        self,
+        *,
+        classifier: Classifier,
+        answers: AnswerBook,
+        pseudonym_secret: bytes,
+        writer: LogWriter | None = None,
+        safety_mode: SafetyMode | None = None,
+        alerts: OperatorAlerts | None = None,
+        confidence_threshold: float = 0.30,
+        conversation_idle: timedelta = timedelta(minutes=30),
+        flood_limit_per_minute: int = 20,
+    ) -> None:
+        self.classifier = classifier
+        self.answers = answers
+        self.writer = writer
+        self.safety_mode = safety_mode or SafetyMode()
+        self.alerts = alerts
+        self.confidence_threshold = confidence_threshold
+        self._secret = pseudonym_secret
+        self._runner = ClassifierRunner(classifier)
+        self._conversations = ConversationTracker(conversation_idle)
+        self._flood = FloodLimiter(flood_limit_per_minute)
+        self._last_fallback: dict[str, str] = {}
+        self._in_flight = 0
+        self._accepting = True
+
+    # --- identities --------------------------------------------------------------
+    def user_key(self, platform: str, user_id: str) -> str:
+        return make_user_key(self._secret, platform, str(user_id))
+
+    def user_ref(self, platform: str, user_id: str) -> str:
+        """The pseudonymous reference operators see for this platform user."""
+        return make_user_ref(self.user_key(platform, user_id))
+
+    # --- the message path ---------------------------------------------------------
+    async def handle(self, message: IncomingMessage, *, log_turn: bool = True) -> Reply:
+        """Answer one message. Never raises for bad input; logs the turn in the background."""
+        self._in_flight += 1
+        try:
+            return await self._handle(message, log_turn)
+        finally:
+            self._in_flight -= 1
+
+    async def _handle(self, message: IncomingMessage, log_turn: bool) -> Reply:
+        started = time.perf_counter()
+        now = datetime.now(timezone.utc)
+        key = self.user_key(message.platform, message.user_id)
+        text = normalize(message.text) if message.kind == "text" else ""
+        assessment = _safe_assess(text) if text else SafetyAssessment(False, (), "none")
+        prediction: Prediction | None = None
+
+        if assessment.crisis:
+            reply = self._crisis(key, assessment)
+        elif message.kind != "text":
+            reply = self._fixed(replies.UNSUPPORTED.get(message.kind, replies.UNSUPPORTED_DEFAULT),
+                                ReplyKind.UNSUPPORTED)
+        elif not text:
+            reply = self._fixed(replies.EMPTY, ReplyKind.EMPTY)
+        elif not has_words(text):
+            reply = self._fixed(replies.EMOJI_ONLY, ReplyKind.EMPTY)
+        elif not self._flood.allow(key):
+            reply = self._fixed(replies.TOO_FAST, ReplyKind.FALLBACK)
+        else:
+            prediction = await self._classify(text)
+            if prediction is not None:
+                assessment = _safe_assess(text, prediction)
+            reply = self._choose(key, text, prediction, assessment)
+
+        reply = self._with_identity(reply, key, now)
+        if reply.kind is ReplyKind.FAREWELL:
+            self._conversations.end(key)
+        if log_turn and self.writer is not None:
+            self._record(message, key, now, reply, prediction, assessment,
+                         (time.perf_counter() - started) * 1000)
+        return reply
+
+    async def _classify(self, text: str) -> Prediction | None:
+        try:
+            return await asyncio.wait_for(self._runner.predict(text), CLASSIFY_TIMEOUT_S)
+        except Exception:
+            log.exception("classifier failed; answering without a category")
+            return None
+
+    def _choose(
+        self, key: str, text: str, prediction: Prediction | None, assessment: SafetyAssessment
+    ) -> Reply:
+        if assessment.crisis:
+            return self._crisis(key, assessment, prediction)
+        if self.safety_mode.active(key):
+            turn = self.safety_mode.next_turn(key) or 1
+            return Reply(safety_followup_reply(turn), ReplyKind.SAFETY_FOLLOWUP,
+                         *self._cat(prediction), signals=assessment.signals)
+        if smalltalk.is_farewell(text):
+            return Reply(replies.pick(replies.FAREWELLS), ReplyKind.FAREWELL, *self._cat(prediction))
+        if smalltalk.is_greeting(text):
+            return Reply(replies.pick(replies.GREETINGS), ReplyKind.GREETING, *self._cat(prediction))
+        if not has_hangul(text):
+            return Reply(replies.NOT_KOREAN, ReplyKind.FALLBACK, *self._cat(prediction))
+        if prediction is None or prediction.confidence < self.confidence_threshold:
+            answer = self._fresh_fallback(key)
+            return Reply(answer, ReplyKind.FALLBACK, *self._cat(prediction),
+                         top_k=prediction.top_k if prediction else ())
+        answer = self.answers.choose(prediction.category, key)
+        return Reply(answer, ReplyKind.ANSWER, prediction.category, prediction.confidence,
+                     top_k=prediction.top_k)
+
+    def _crisis(
+        self, key: str, assessment: SafetyAssessment, prediction: Prediction | None = None
+    ) -> Reply:
+        self.safety_mode.enter(key)
+        return Reply(crisis_reply(), ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
+                     signals=assessment.signals)
+
+    def _fresh_fallback(self, key: str) -> str:
+        last = self._last_fallback.get(key)
+        answer = replies.pick(tuple(a for a in replies.FALLBACKS if a != last))
+        self._last_fallback[key] = answer  # the no-repeat rule applies to fallbacks too
+        return answer
+
+    @staticmethod
+    def _cat(prediction: Prediction | None) -> tuple[str | None, float | None]:
+        if prediction is None:
+            return (None, None)
+        return (prediction.category, prediction.confidence)
+
+    @staticmethod
+    def _fixed(text: str, kind: ReplyKind) -> Reply:
+        return Reply(text, kind)
+
+    def _with_identity(self, reply: Reply, key: str, now: datetime) -> Reply:
+        conv = self._conversations.current(key, now)
+        return replace(reply, user_ref=make_user_ref(key), conversation_id=conv.id)
+
+    # --- logging and alerts --------------------------------------------------------
+    def _record(
+        self,
+        message: IncomingMessage,
+        key: str,
+        now: datetime,
+        reply: Reply,
+        prediction: Prediction | None,
+        assessment: SafetyAssessment,
+        latency_ms: float,
+    ) -> None:
+        conv = self._conversations.current(key, now)
+        user_text = _loggable(message.text) if message.kind == "text" else f"[{message.kind}]"
+        model_id = self.classifier.model_id if prediction is not None else None
+        turn = TurnRecord(
+            user_key=key,
+            platform=message.platform,
+            conversation_id=conv.id,
+            conversation_started_at=conv.started_at,
+            messages=(
+                MessageRow(
+                    id=str(uuid.uuid4()), role="user", text=user_text, created_at=now,
+                    kind=message.kind, category=prediction.category if prediction else None,
+                    confidence=prediction.confidence if prediction else None,
+                    crisis=assessment.crisis, signals=assessment.signals, model_id=model_id,
+                ),
+                MessageRow(
+                    id=str(uuid.uuid4()), role="bot", text=reply.text,
+                    created_at=now + timedelta(microseconds=1), kind=reply.kind.value,
+                    category=reply.category, confidence=reply.confidence, crisis=reply.crisis,
+                    model_id=model_id, latency_ms=round(latency_ms, 3),
+                ),
+            ),
+        )
+        try:
+            self.writer.submit(turn)  # type: ignore[union-attr]
+        except Exception:
+            log.exception("could not queue the turn for the log")
+        if reply.crisis and self.alerts is not None:
+            try:
+                asyncio.get_running_loop().create_task(
+                    self.alerts.send(make_user_ref(key), message.platform, assessment.signals)
+                )
+            except Exception:
+                log.exception("could not schedule the operator alert")
+
+    # --- user controls ------------------------------------------------------------
+    def reset(self, platform: str, user_id: str) -> str:
+        """Start a new conversation for this user (``/reset``)."""
+        self._conversations.end(self.user_key(platform, user_id))
+        return replies.RESET
+
+    async def forget(self, platform: str, user_id: str) -> int:
+        """Delete everything stored about this user (``/forget``); returns messages deleted."""
+        from core.storage.repository import delete_user
+
+        key = self.user_key(platform, user_id)
+        self._conversations.end(key)
+        self.answers.forget(key)
+        if self.writer is None:
+            return 0
+        await self.writer.flush(timeout=10)
+        async with self.writer.sessions() as session, session.begin():
+            return await delete_user(session, key)
+
+    # --- lifecycle ----------------------------------------------------------------
+    def stop_accepting(self) -> None:
+        self._accepting = False
+
+    @property
+    def accepting(self) -> bool:
+        return self._accepting
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def aclose(self, timeout: float = 8.0) -> None:
+        """Finish replies in flight, write the log, send pending alerts."""
+        self._accepting = False
+        deadline = time.monotonic() + timeout
+        while self._in_flight and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        await self._runner.aclose()
+        if self.writer is not None:
+            await self.writer.aclose(max(0.5, deadline - time.monotonic()))
+        if self.alerts is not None:
+            await self.alerts.aclose()

@@ -1,0 +1,59 @@
+"""Small async queries on the conversation log, each taking a session.
+
+Log review (``core/review``) builds on these; the pipeline only writes through the
+:class:`~core.storage.writer.LogWriter`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.storage.models import AuditEvent, Conversation, Feedback, Message, User
+
+
+async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
+    """Full user keys starting with a short reference (operators type the first 12 chars)."""
+    ref = ref.strip().lower()
+    if len(ref) < 8:
+        return []
+    rows = await session.scalars(select(User.id).where(User.id.like(f"{ref}%")))
+    return list(rows)
+
+
+async def delete_user(session: AsyncSession, user_key: str) -> int:
+    """Delete a user with every conversation, message and feedback row; returns messages."""
+    msg_ids = select(Message.id).where(Message.user_id == user_key)
+    n = await session.scalar(select(func.count()).select_from(msg_ids.subquery())) or 0
+    await session.execute(delete(Feedback).where(Feedback.message_id.in_(msg_ids)))
+    await session.execute(delete(Message).where(Message.user_id == user_key))
+    await session.execute(delete(Conversation).where(Conversation.user_id == user_key))
+    await session.execute(delete(User).where(User.id == user_key))
+    return int(n)
+
+
+async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete conversations whose last message is older than ``cutoff``; returns messages."""
+    old = select(Conversation.id).where(Conversation.last_message_at < cutoff)
+    old_msgs = select(Message.id).where(Message.conversation_id.in_(old))
+    n = await session.scalar(select(func.count()).select_from(old_msgs.subquery())) or 0
+    await session.execute(delete(Feedback).where(Feedback.message_id.in_(old_msgs)))
+    await session.execute(delete(Message).where(Message.conversation_id.in_(old)))
+    await session.execute(delete(Conversation).where(Conversation.id.in_(old)))
+    orphans = select(User.id).where(~User.id.in_(select(Conversation.user_id)))
+    await session.execute(delete(User).where(User.id.in_(orphans)))
+    return int(n)
+
+
+async def count_messages(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Message)) or 0)
+
+
+async def record_audit(
+    session: AsyncSession, actor: str, action: str, target: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Record an operator action; never put message text or raw ids in ``detail``."""
+    session.add(AuditEvent(actor=actor, action=action, target=target, detail=detail))

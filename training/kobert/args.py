@@ -1,0 +1,117 @@
+"""Every KoBERT training setting in one dataclass, reproducible from one JSON file.
+
+``buddy train --backend kobert --config args.json`` reads the same fields that the
+command-line options set; the model folder keeps the values actually used as
+``training_args.json`` so anyone can retrain the same model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+ARGS_FILE = "training_args.json"
+BALANCE_CHOICES = ("none", "loss", "sampler")
+PRECISION_CHOICES = ("auto", "no", "fp16", "bf16")
+
+
+@dataclass
+class KoBertArgs:
+    """Settings for one KoBERT fine-tuning run (each field's ``help`` says what it does)."""
+
+    base: str = field(
+        default="monologg/kobert",
+        metadata={"help": "Hugging Face id or local folder of the pre-trained KoBERT encoder."},
+    )
+    epochs: int = field(default=10, metadata={"help": "Most passes over the training data."})
+    batch_size: int = field(default=32, metadata={"help": "Utterances per device per step."})
+    grad_accum: int = field(
+        default=1, metadata={"help": "Steps whose gradients add up before one update."}
+    )
+    lr: float = field(default=5e-5, metadata={"help": "Peak learning rate of AdamW."})
+    weight_decay: float = field(
+        default=0.01, metadata={"help": "AdamW weight decay (not applied to biases/LayerNorm)."}
+    )
+    warmup_ratio: float = field(
+        default=0.1, metadata={"help": "Share of updates spent warming the learning rate up."}
+    )
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
+    max_length: int = field(
+        default=64, metadata={"help": "Longest utterance in tokens; longer ones are cut."}
+    )
+    val_size: float = field(
+        default=0.1,
+        metadata={"help": "Share of the training data held out for early stopping."},
+    )
+    patience: int = field(
+        default=3,
+        metadata={"help": "Epochs without a better validation macro-F1 before stopping."},
+    )
+    balance: str = field(
+        default="loss",
+        metadata={"help": "Imbalance handling: none | loss (weighted loss) | sampler."},
+    )
+    precision: str = field(
+        default="auto",
+        metadata={"help": "Mixed precision: auto (fp16 on CUDA, off on CPU) | no | fp16 | bf16."},
+    )
+    seed: int = field(default=42, metadata={"help": "Seed for the split, init and shuffling."})
+    max_steps: int = field(
+        default=0, metadata={"help": "Stop after this many updates (0: no limit); for smoke runs."}
+    )
+    eval_batch_size: int = field(default=64, metadata={"help": "Utterances per validation step."})
+    resume: bool = field(
+        default=False, metadata={"help": "Continue from the last checkpoint in OUT/checkpoints."}
+    )
+    progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+
+    def __post_init__(self) -> None:
+        if self.balance not in BALANCE_CHOICES:
+            raise ConfigError(f"balance must be one of {', '.join(BALANCE_CHOICES)}")
+        if self.precision not in PRECISION_CHOICES:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISION_CHOICES)}")
+        for name in ("epochs", "batch_size", "grad_accum", "max_length", "eval_batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if not 0.0 <= self.val_size < 1.0:
+            raise ConfigError(f"val_size must be in [0, 1), got {self.val_size}")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def save(self, folder: Path) -> Path:
+        """Write ``training_args.json`` into ``folder``."""
+        path = Path(folder) / ARGS_FILE
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_json(cls, path: Path, **overrides: Any) -> KoBertArgs:
+        """Read arguments from a JSON file; ``overrides`` (e.g. CLI options) win."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"cannot read training arguments from {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path} must hold a JSON object of training arguments")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(
+                f"{path}: unknown training arguments {unknown}; known: {sorted(known)}"
+            )
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**data)
+
+    @classmethod
+    def help_table(cls) -> list[tuple[str, Any, str]]:
+        """``(name, default, help)`` for every field, for ``--help`` texts and docs."""
+        rows = []
+        for f in fields(cls):
+            default = None if f.default is MISSING else f.default
+            rows.append((f.name, default, str(f.metadata.get("help", ""))))
+        return rows
