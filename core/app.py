@@ -60,10 +60,13 @@ def build_alerts(settings: Settings) -> OperatorAlerts | None:
     hook = settings.alert_webhook_url
     if not (chat and token) and not discord and not hook:
         return None
+    extra = {}
+    if settings.telegram_base_url:  # python-telegram-bot's form ends in /bot; alerts add it
+        extra["telegram_base_url"] = settings.telegram_base_url.rstrip("/").removesuffix("/bot")
     return OperatorAlerts(
+        **extra,
         telegram_token=token.get_secret_value() if (chat and token) else None,
         telegram_chat_id=chat,
-        telegram_base_url=settings.telegram_base_url,
         discord_webhook_url=discord.get_secret_value() if discord else None,
         webhook_url=hook.get_secret_value() if hook else None,
     )

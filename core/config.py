@@ -67,10 +67,10 @@ class Settings(BaseSettings):
     )
     # --- safety -----------------------------------------------------------------------
     safety_mode_turns: int = Field(
-        5, ge=0, description="Turns after a crisis reply that stay in gentle safety mode."
+        5, ge=1, description="Turns after a crisis reply that stay in gentle safety mode."
     )
     safety_mode_minutes: int = Field(
-        60, ge=0, description="Minutes after a crisis reply that stay in safety mode."
+        60, ge=1, description="Minutes after a crisis reply that stay in safety mode."
     )
     alert_telegram_token: SecretStr | None = Field(
         None, description="Bot token used for operator crisis alerts (default TELEGRAM_TOKEN)."

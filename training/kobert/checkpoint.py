@@ -122,9 +122,7 @@ def load_checkpoint(
     for pid, extras in doc["optimizer"]["scalars"].items():
         state.setdefault(int(pid), {}).update(extras)
     optimizer.load_state_dict({"state": state, "param_groups": doc["optimizer"]["param_groups"]})
-    sched = dict(doc["scheduler"])
-    sched.pop("lr_lambdas", None)
-    scheduler.load_state_dict(sched)
+    scheduler.load_state_dict(dict(doc["scheduler"]))
     if scaler is not None and doc.get("scaler"):
         scaler.load_state_dict(doc["scaler"])
     trainer = TrainerState(**doc["trainer"])

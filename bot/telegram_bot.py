@@ -1,0 +1,438 @@
+"""The Telegram adapter: Telegram updates in, ``Buddy.handle`` calls, Telegram messages out.
+
+Built on python-telegram-bot 22. Long polling by default; webhook mode when
+``TELEGRAM_WEBHOOK_URL`` is set, with the webhook served as a route of the same web
+server (:func:`webhook_route`) and Telegram's secret token checked on every request.
+``TELEGRAM_BASE_URL`` points the client at a self-hosted Bot API server (tests point it
+at a stand-in on loopback).
+
+The adapter stays thin: it decides *whether* a message is for Buddy (private chat, or
+mentioned / replied to in a group), turns it into an :class:`IncomingMessage`, and
+sends the :class:`Reply` text back, split at 4096 characters. Every decision about *what*
+to answer belongs to the core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlparse
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseHandler,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import telegram_texts as texts
+from bot.telegram_send import call_with_retry, send_text, typing
+from core import replies
+from core.config import Settings
+from core.messages import IncomingMessage
+from core.pipeline import Buddy
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # edits are not answered again
+MAX_WEBHOOK_BODY = 1_000_000
+SEEN_UPDATES = 10_000
+
+Context = ContextTypes.DEFAULT_TYPE
+Callback = Callable[[Update, Context], Awaitable[None]]
+
+# Non-text messages answered with a kind text-only reply: (kind for the core, attribute).
+# Animation comes before document: Telegram sets both on a GIF.
+_NON_TEXT: tuple[tuple[str, str], ...] = (
+    ("sticker", "sticker"), ("photo", "photo"), ("voice", "voice"), ("audio", "audio"),
+    ("video", "video"), ("video", "video_note"), ("animation", "animation"),
+    ("document", "document"), ("location", "location"), ("location", "venue"),
+    ("contact", "contact"), ("poll", "poll"), ("dice", "dice"),
+)
+_ANY_NON_TEXT = (
+    filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
+    | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL | filters.LOCATION
+    | filters.VENUE | filters.CONTACT | filters.POLL | filters.Dice.ALL
+)
+
+
+def message_kind(message: Message) -> str:
+    """What a non-text message is, in the core's vocabulary ("sticker", "photo", ...)."""
+    for kind, attribute in _NON_TEXT:
+        if getattr(message, attribute, None):
+            return kind
+    return "other"
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Many chats at once, but one chat's updates strictly in order.
+
+    Several users are answered concurrently; a user who sends two messages quickly gets
+    the two replies in the order they wrote (and /forget never overtakes a message).
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:  # bounded memory: drop idle chats' locks
+                del self._waiting[chat.id]
+                del self._locks[chat.id]
+
+    async def initialize(self) -> None:
+        """Nothing to allocate."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
+class TelegramAdapter:
+    """The handlers, each one small coroutine; they share the core and a dedup memory."""
+
+    def __init__(self, buddy: Buddy) -> None:
+        self.buddy = buddy
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    def handlers(self) -> list[tuple[int, BaseHandler]]:
+        """The one table of what Buddy reacts to: (group, handler), in matching order."""
+        only_new = filters.UpdateType.MESSAGE
+        private = filters.ChatType.PRIVATE
+        table: list[tuple[int, BaseHandler]] = [
+            (-1, TypeHandler(Update, self.gate)),
+            (0, CommandHandler("start", self.on_start, filters=only_new)),
+            (0, CommandHandler("help", self.on_help, filters=only_new)),
+            (0, CommandHandler("reset", self.on_reset, filters=only_new)),
+            (0, CommandHandler("forget", self.on_forget, filters=only_new)),
+            (0, CommandHandler("privacy", self.on_privacy, filters=only_new)),
+            (0, CallbackQueryHandler(self.on_forget_button, pattern=r"^forget:")),
+            (0, MessageHandler(only_new & private & filters.COMMAND, self.on_unknown_command)),
+            (0, MessageHandler(only_new & filters.TEXT & ~filters.COMMAND, self.on_text)),
+            (0, MessageHandler(only_new & _ANY_NON_TEXT, self.on_non_text)),
+        ]
+        return table
+
+    # --- gate: duplicates and shutdown -------------------------------------------------
+    async def gate(self, update: Update, context: Context) -> None:
+        """Drop redelivered updates; during shutdown, say so instead of answering."""
+        if update.update_id in self._seen:
+            log.info("update %d delivered twice; ignored", update.update_id)
+            raise ApplicationHandlerStop
+        self._seen[update.update_id] = None
+        if len(self._seen) > SEEN_UPDATES:
+            self._seen.popitem(last=False)
+        if not self.buddy.accepting:
+            chat = update.effective_chat
+            if update.message is not None and chat is not None and chat.type == ChatType.PRIVATE:
+                await send_text(context.bot, chat.id, texts.SHUTTING_DOWN)
+            raise ApplicationHandlerStop
+
+    # --- commands ---------------------------------------------------------------------
+    async def on_start(self, update: Update, context: Context) -> None:
+        await self._say(update, context, texts.start_text())
+
+    async def on_help(self, update: Update, context: Context) -> None:
+        await self._say(update, context, texts.HELP)
+
+    async def on_privacy(self, update: Update, context: Context) -> None:
+        await self._say(update, context, replies.PRIVACY)
+
+    async def on_reset(self, update: Update, context: Context) -> None:
+        user = update.effective_user
+        if user is None:
+            return
+        await self._say(update, context, self.buddy.reset(PLATFORM, str(user.id)))
+
+    async def on_unknown_command(self, update: Update, context: Context) -> None:
+        await self._say(update, context, texts.UNKNOWN_COMMAND)
+
+    async def on_forget(self, update: Update, context: Context) -> None:
+        """Ask first: deleting is final, and a stray tap on the menu must not do it."""
+        user = update.effective_user
+        if user is None:
+            return
+        keyboard = InlineKeyboardMarkup([[
+            InlineKeyboardButton(texts.FORGET_YES, callback_data=f"forget:yes:{user.id}"),
+            InlineKeyboardButton(texts.FORGET_NO, callback_data=f"forget:no:{user.id}"),
+        ]])
+        await self._say(update, context, texts.FORGET_CONFIRM, reply_markup=keyboard)
+
+    async def on_forget_button(self, update: Update, context: Context) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        _, answer, owner = (query.data.split(":") + ["", ""])[:3]
+        if owner != str(query.from_user.id):
+            await _answer_query(query, texts.FORGET_NOT_YOURS)
+            return
+        await _answer_query(query)
+        if answer != "yes":
+            await _edit(query, texts.FORGET_CANCELLED)
+            return
+        try:
+            deleted = await self.buddy.forget(PLATFORM, owner)
+        except Exception:
+            log.exception("forget failed")
+            await _edit(query, texts.FORGET_FAILED)
+            return
+        log.info("forgot user %s (%d messages)", self.buddy.user_ref(PLATFORM, owner), deleted)
+        await _edit(query, replies.FORGOTTEN)
+
+    # --- messages ---------------------------------------------------------------------
+    async def on_text(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or message.text is None:
+            return
+        text = addressed_text(message, message.text, message.parse_entities(), context.bot)
+        if text is not None:
+            await self._answer(update, context, text, "text")
+
+    async def on_non_text(self, update: Update, context: Context) -> None:
+        """Stickers, photos, voice...: a caption is read as text (it may be a cry for help)."""
+        message = update.message
+        if message is None:
+            return
+        if message.caption:
+            caption = addressed_text(message, message.caption, message.parse_caption_entities(),
+                                     context.bot)
+            if caption is not None:
+                await self._answer(update, context, caption, "text")
+            return
+        if addressed_text(message, "", {}, context.bot) is not None:
+            await self._answer(update, context, "", message_kind(message))
+
+    async def _answer(self, update: Update, context: Context, text: str, kind: str) -> None:
+        message, user, chat = update.message, update.effective_user, update.effective_chat
+        if message is None or user is None or chat is None:
+            return
+        incoming = IncomingMessage(PLATFORM, str(user.id), text, str(message.message_id), kind)
+        async with typing(context.bot, chat.id):
+            reply = await self.buddy.handle(incoming)
+        quote = message.message_id if chat.type != ChatType.PRIVATE else None
+        await send_text(context.bot, chat.id, reply.text, reply_to=quote)
+
+    async def _say(self, update: Update, context: Context, text: str,
+                   reply_markup: InlineKeyboardMarkup | None = None) -> None:
+        chat, message = update.effective_chat, update.message
+        if chat is None:
+            return
+        quote = message.message_id if message and chat.type != ChatType.PRIVATE else None
+        await send_text(context.bot, chat.id, text, reply_to=quote, reply_markup=reply_markup)
+
+
+def addressed_text(
+    message: Message, text: str, entities: dict[MessageEntity, str], bot: Bot
+) -> str | None:
+    """The text meant for Buddy, or None when a group message is not addressed to it.
+
+    In a private chat everything is. In a group only a message that mentions the bot
+    (``@name`` or a text mention) or replies to one of its messages is; the mention
+    itself is removed so the classifier reads only what the person said.
+    """
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    mentions = [
+        (e, t) for e, t in entities.items()
+        if (e.type == MessageEntity.MENTION and t[1:].lower() == (bot.username or "").lower())
+        or (e.type == MessageEntity.TEXT_MENTION and e.user is not None and e.user.id == bot.id)
+    ]
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == bot.id
+    if not mentions and not to_bot:
+        return None
+    for _, mention in mentions:
+        if mention.startswith("@"):
+            text = text.replace(mention, " ")
+    return " ".join(text.split())
+
+
+async def _answer_query(query: CallbackQuery, text: str | None = None) -> None:
+    try:
+        await call_with_retry(lambda: query.answer(text), what="answerCallbackQuery",
+                              idempotent=True)
+    except TelegramError as exc:
+        log.warning("answerCallbackQuery failed: %s", type(exc).__name__)
+
+
+async def _edit(query: CallbackQuery, text: str) -> None:
+    """Replace the confirmation (and its buttons) with the outcome; safe to repeat."""
+    await call_with_retry(lambda: query.edit_message_text(text), what="editMessageText",
+                          idempotent=True)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure; tell the user gently, unless sending itself is what failed."""
+    log.error("telegram update failed", exc_info=context.error)
+    if isinstance(context.error, TelegramError):
+        return  # the reply may have arrived, or cannot be sent at all: do not add to it
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None:
+        try:
+            await send_text(context.bot, chat.id, replies.INTERNAL_ERROR)
+        except TelegramError:
+            log.warning("could not tell chat about the error")
+
+
+# --- building and running ---------------------------------------------------------------
+def build_application(
+    buddy: Buddy,
+    settings: Settings,
+    *,
+    read_timeout: float = 15.0,
+    connect_timeout: float = 10.0,
+) -> Application:
+    """The python-telegram-bot Application, configured from settings, handlers registered.
+
+    In webhook mode it has no Updater: updates arrive through :func:`webhook_route`.
+    """
+    if settings.telegram_token is None:
+        raise ValueError("TELEGRAM_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .concurrent_updates(PerChatUpdateProcessor())
+        .read_timeout(read_timeout)
+        .connect_timeout(connect_timeout)
+        .write_timeout(read_timeout)
+    )
+    if settings.telegram_base_url:
+        base = settings.telegram_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
+    if settings.telegram_webhook_url:
+        builder = builder.updater(None)
+    application = builder.build()
+    adapter = TelegramAdapter(buddy)
+    for group, handler in adapter.handlers():
+        application.add_handler(handler, group=group)
+    application.add_error_handler(on_error)
+    return application
+
+
+def webhook_path(settings: Settings) -> str:
+    """The path of ``TELEGRAM_WEBHOOK_URL`` that the web server must answer."""
+    path = urlparse(settings.telegram_webhook_url or "").path
+    return path if path and path != "/" else DEFAULT_WEBHOOK_PATH
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret token, or a fresh random one (we register it ourselves)."""
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    return secrets.token_urlsafe(32)
+
+
+def webhook_route(application: Application, path: str, secret: str) -> Route:
+    """A Starlette route that feeds Telegram's webhook POSTs into ``application``.
+
+    Requests without the right ``X-Telegram-Bot-Api-Secret-Token`` get 403, so nobody but
+    Telegram can inject messages. The update is queued and 200 returned at once: Telegram
+    redelivers on a slow or failed answer, and the adapter drops repeated update ids.
+    """
+
+    async def endpoint(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        body = await request.body()
+        if len(body) > MAX_WEBHOOK_BODY:
+            return Response(status_code=413)
+        try:
+            import json
+
+            update = Update.de_json(json.loads(body), application.bot)
+        except (ValueError, TypeError, KeyError):
+            log.warning("webhook: unreadable update ignored")
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    return Route(path, endpoint, methods=["POST"], name="telegram-webhook")
+
+
+async def register_commands(application: Application) -> None:
+    """Show the commands in Telegram's menu; a failure here is cosmetic, so only logged."""
+    commands = [BotCommand(name, description) for name, description in texts.COMMAND_MENU]
+    try:
+        await call_with_retry(lambda: application.bot.set_my_commands(commands),
+                              what="setMyCommands", idempotent=True)
+    except TelegramError as exc:
+        log.warning("could not register the command menu: %s", exc)
+
+
+async def start_telegram(
+    application: Application, settings: Settings, *, secret: str | None = None,
+    poll_timeout: float = 10.0,
+) -> str:
+    """Connect (getMe), register commands, start taking updates; returns a mode summary.
+
+    Raises :class:`telegram.error.TelegramError` (e.g. ``InvalidToken``) when the Bot API
+    refuses us; the caller reports it and keeps the other adapters running.
+    """
+    await application.initialize()
+    await register_commands(application)
+    await application.start()
+    name = f"@{application.bot.username}"
+    if settings.telegram_webhook_url:
+        await call_with_retry(
+            lambda: application.bot.set_webhook(
+                settings.telegram_webhook_url or "", secret_token=secret,
+                allowed_updates=ALLOWED_UPDATES,
+            ),
+            what="setWebhook", idempotent=True,
+        )
+        return f"{name}, webhook {settings.telegram_webhook_url}"
+    assert application.updater is not None
+    await application.updater.start_polling(
+        allowed_updates=ALLOWED_UPDATES, timeout=int(poll_timeout), bootstrap_retries=3,
+    )
+    return f"{name}, long polling"
+
+
+async def stop_telegram(application: Application) -> None:
+    """Stop fetching, let handlers in flight finish their replies, close the client."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()

@@ -1,0 +1,170 @@
+"""Crisis detection: patterns first, morphology and the classifier as further signals.
+
+The pattern layer alone is enough to flag a crisis; Kiwi morphology catches inflected
+forms the patterns miss, and the classifier's crisis categories only add a signal. Any
+internal failure degrades to a smaller layer, never to "no crisis": :func:`assess` does not
+raise and does not fail open.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from core.classify.base import Prediction
+from core.safety.lexicon import CONCERN, CRISIS, FALLBACK_FRAGMENTS, RULES, Rule
+from core.safety.normalize import Views, views
+
+log = logging.getLogger(__name__)
+
+CRISIS_CATEGORIES: frozenset[str] = frozenset({"감정/자살충동", "증상/자살시도", "증상/자해"})
+# The classifier's probability for a crisis category that, together with one lexical hint,
+# flags a crisis; and the probability that flags one alone (near-verbatim training phrasing).
+CLASSIFIER_WITH_HINT = 0.35
+CLASSIFIER_ALONE = 0.80
+# Kiwi runs only on the first characters and only when a cheap prefilter sees a stem.
+MORPH_MAX_CHARS = 600
+_MORPH_TRIGGERS = ("죽", "뒤지", "디지", "살", "싶", "사라지", "없어지")
+
+NONE, LEVEL_CONCERN, LEVEL_CRISIS = "none", "concern", "crisis"
+
+
+@dataclass(frozen=True)
+class SafetyAssessment:
+    """The safety check's decision and why: ``signals`` name every rule that fired."""
+
+    crisis: bool
+    signals: tuple[str, ...]
+    level: str  # "none" | "concern" | "crisis"
+
+
+def _rule_hits(rule: Rule, v: Views) -> tuple[bool, bool]:
+    """(fired unguarded, fired but downgraded by its context guard)."""
+    text = v.spaced if rule.view == "spaced" else v.compact
+    for m in rule.pattern.finditer(text):
+        if rule.before is not None and rule.before.search(text[max(0, m.start() - 14) : m.start()]):
+            continue
+        if rule.after is not None and rule.after.match(text[m.end() : m.end() + 14]):
+            continue
+        if rule.context is not None and rule.context.search(text):
+            return False, True
+        return True, False
+    return False, False
+
+
+def pattern_signals(v: Views) -> tuple[list[str], list[str]]:
+    """Crisis signals and concern hints from the lexicon."""
+    crisis: list[str] = []
+    concern: list[str] = []
+    for rule in RULES:
+        fired, downgraded = _rule_hits(rule, v)
+        if fired and rule.level == CRISIS:
+            crisis.append(f"phrase:{rule.name}")
+        elif fired or downgraded:
+            concern.append(f"hint:{rule.name}")
+    return crisis, concern
+
+
+def morph_signals(compact: str) -> list[str]:
+    """Crisis signals from Kiwi morphemes of the compact text (robust to spacing slips).
+
+    ``죽다``/``뒤지다`` or ``사라지다`` followed by ``싶다`` without a negation, and
+    ``살다`` followed by ``싫다`` or a negated ``싶다``.
+    """
+    text = "".join(ch for ch in compact[:MORPH_MAX_CHARS] if "\uac00" <= ch <= "\ud7a3")
+    if not text or not any(t in text for t in _MORPH_TRIGGERS):
+        return []
+    from core.morph import morphemes
+
+    morphs = morphemes(text)
+    found: list[str] = []
+    for i, (form, tag) in enumerate(morphs):
+        if not tag.startswith("VV"):
+            continue
+        window = morphs[i + 1 : i + 6]
+        forms = [f for f, _ in window]
+        negated = "않" in forms or "안" in forms or "없" in forms
+        if form in {"죽", "뒤지", "디지", "뒈지", "사라지"} and "싶" in forms and not negated:
+            found.append(f"morph:{form}+싶")
+        elif form == "살" and ("싫" in forms or ("싶" in forms and negated)):
+            found.append("morph:살+싫")
+    return sorted(set(found))
+
+
+def classifier_probability(prediction: Prediction | None) -> tuple[str, float] | None:
+    """The classifier's most likely crisis category and its probability, if any."""
+    if prediction is None:
+        return None
+    pairs = list(prediction.top_k) or [(prediction.category, prediction.confidence)]
+    best: tuple[str, float] | None = None
+    for category, prob in pairs:
+        if category in CRISIS_CATEGORIES and (best is None or prob > best[1]):
+            best = (category, float(prob))
+    return best
+
+
+def classifier_signal(prediction: Prediction | None) -> str | None:
+    """``classifier:CATEGORY@P`` when a crisis category is likely enough to count, else None."""
+    best = classifier_probability(prediction)
+    if best is None or best[1] < CLASSIFIER_WITH_HINT:
+        return None
+    return f"classifier:{best[0]}@{best[1]:.2f}"
+
+
+def _decide(
+    crisis: list[str], concern: list[str], prediction: Prediction | None
+) -> SafetyAssessment:
+    signals = list(crisis)
+    hints = sorted(set(concern))
+    classifier = classifier_signal(prediction)
+    best = classifier_probability(prediction)
+    if not crisis and len(hints) >= 2:
+        signals.append("combo:hints")
+    if classifier is not None:
+        signals.append(classifier)
+        if not crisis and (hints or (best is not None and best[1] >= CLASSIFIER_ALONE)):
+            signals.append("combo:classifier")
+    signals.extend(h for h in hints if h not in signals)
+    is_crisis = bool(crisis) or any(s.startswith("combo:") for s in signals)
+    if is_crisis:
+        level = LEVEL_CRISIS
+    elif hints or classifier is not None:
+        level = LEVEL_CONCERN
+    else:
+        level = NONE
+    return SafetyAssessment(is_crisis, tuple(signals), level)
+
+
+def _fallback(text: str) -> SafetyAssessment:
+    """Last resort when even the pattern layer failed: a plain substring check."""
+    try:
+        compact = "".join(ch for ch in str(text).lower() if ch.isalnum())
+        hits = [f for f in FALLBACK_FRAGMENTS if f in compact]
+    except Exception:  # text was not even a string; nothing to read
+        hits = []
+    if hits:
+        return SafetyAssessment(True, ("fallback:substring", *(f"phrase:{h}" for h in hits)),
+                                LEVEL_CRISIS)
+    return SafetyAssessment(False, ("fallback:substring",), NONE)
+
+
+def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
+    """Decide whether a message is a crisis. Pure, fast, never raises, never fails open."""
+    try:
+        v = views(text)
+        crisis, concern = pattern_signals(v)
+    except Exception:
+        log.exception("crisis pattern layer failed; using the substring fallback")
+        return _fallback(text)
+    try:
+        for signal in morph_signals(v.compact):
+            if signal not in crisis:
+                crisis.append(signal)
+    except Exception:
+        log.exception("morphology unavailable for the crisis check; patterns only")
+        concern.append("degraded:morph")
+    try:
+        return _decide(crisis, concern, prediction)
+    except Exception:
+        log.exception("crisis decision failed; deciding on patterns alone")
+        return SafetyAssessment(bool(crisis), tuple(crisis), LEVEL_CRISIS if crisis else NONE)

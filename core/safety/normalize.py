@@ -1,0 +1,44 @@
+"""Views of a message that make crisis phrasing matchable however it was typed.
+
+People in distress type fast: spacing slips (``죽 고 싶 다``), punctuation between
+syllables (``죽.고.싶.다``), mixed case English, elongations. Rules match the *compact*
+view (lower case, only Hangul, jamo, Latin letters and digits, no spaces), English rules the
+*spaced* view (lower case, single spaces, apostrophes dropped).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.text import normalize
+
+# Safety reads far more than the model's 512 characters: a crisis line at the end of a long
+# message must not be cut off.
+SAFETY_MAX_CHARS = 8000
+
+_NOT_KEPT = re.compile(r"[^0-9a-z\uac00-\ud7a3\u3131-\u318e]+")
+_SPACED_DROP = re.compile(r"[’'`]")
+_SPACED_SEP = re.compile(r"[^0-9a-z\uac00-\ud7a3\u3131-\u318e]+")
+# Conjoining initial consonants (U+1100..U+1112) some keyboards send for lone jamo, mapped
+# to the compatibility jamo people see (ㄱ..ㅎ), so ``ㅈㄱㅅㄷ`` matches either way.
+_CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+_CHOSEONG_MAP = {0x1100 + i: ch for i, ch in enumerate(_CHOSEONG)}
+
+
+@dataclass(frozen=True)
+class Views:
+    """The same message, prepared for different kinds of rules."""
+
+    original: str  # NFC, invisible characters removed, whitespace collapsed
+    spaced: str  # lower case words separated by single spaces
+    compact: str  # lower case, no spaces or punctuation
+
+
+def views(text: str) -> Views:
+    """Build the views of a message (pure, no I/O)."""
+    original = normalize(text, max_chars=SAFETY_MAX_CHARS).translate(_CHOSEONG_MAP)
+    lowered = original.lower()
+    spaced = _SPACED_SEP.sub(" ", _SPACED_DROP.sub("", lowered)).strip()
+    compact = _NOT_KEPT.sub("", lowered)
+    return Views(original=original, spaced=spaced, compact=compact)
