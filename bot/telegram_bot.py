@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from starlette.requests import Request
@@ -56,7 +58,9 @@ from bot.telegram_send import call_with_retry, send_text, typing
 from core import replies
 from core.config import Settings
 from core.messages import IncomingMessage
-from core.pipeline import Buddy
+
+if TYPE_CHECKING:
+    from core.pipeline import Buddy
 
 log = logging.getLogger(__name__)
 
@@ -378,8 +382,6 @@ def webhook_route(application: Application, path: str, secret: str) -> Route:
         if len(body) > MAX_WEBHOOK_BODY:
             return Response(status_code=413)
         try:
-            import json
-
             update = Update.de_json(json.loads(body), application.bot)
         except (ValueError, TypeError, KeyError):
             log.warning("webhook: unreadable update ignored")

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import datetime as dtm
 import logging
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
@@ -47,8 +48,11 @@ TYPING_REFRESH_S = 4.5  # the typing status lasts 5 s on the client
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def _seconds(value: int | float | dtm.timedelta) -> float:
-    """PTB 22 reports ``retry_after`` as int or timedelta depending on PTB_TIMEDELTA."""
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """PTB 22 reports ``retry_after`` as int or timedelta (PTB_TIMEDELTA); accept both."""
+    with warnings.catch_warnings():  # reading it as int is deprecated; we handle both
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
     if isinstance(value, dtm.timedelta):
         return value.total_seconds()
     return float(value)
@@ -75,7 +79,7 @@ async def call_with_retry(
         try:
             return await call()
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            wait = retry_after_seconds(exc)
             if wait > MAX_RETRY_AFTER_S or attempt == attempts:
                 raise
             log.warning("%s: Telegram asked to wait %.0fs (429); retrying", what, wait)

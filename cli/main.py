@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, db
+from cli import ask, db, logs, serve
 from cli.common import setup_logging
 
 app = typer.Typer(
@@ -29,7 +29,9 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
 
 app.command()(ask.ask)
 app.command()(ask.chat)
+app.command()(serve.serve)
 app.add_typer(db.app, name="db")
+app.add_typer(logs.app, name="logs")
 
 
 def main() -> None:

@@ -39,6 +39,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 # 20,000 Korean characters sent as \uXXXX escapes (Python's json.dumps default) take
 # 120,000 bytes; 128 KiB lets every valid request through and stops anything far larger.
 MAX_BODY_BYTES = 128 * 1024
+DRAIN_BYTES = 1024 * 1024  # read at most this much of a refused chunked body
 MAX_TEXT_CHARS = 20_000
 MAX_SESSION_CHARS = 128
 
@@ -163,6 +164,8 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
+                if message.get("more_body", False):
+                    await self._drain(receive)
                 await self._reject(scope, receive, send)
                 return
             chunks.append(chunk)
@@ -179,6 +182,16 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _drain(self, receive: Receive) -> None:
+        """Read (and drop) the rest of a chunked body, so the client sees the 413 instead of a
+        reset connection; a sender that keeps going past ``DRAIN_BYTES`` is cut off."""
+        drained = 0
+        while drained < DRAIN_BYTES:
+            message = await receive()
+            if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                return
+            drained += len(message.get("body", b""))
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         log.info("web request body over %d bytes refused", self.limit)

@@ -39,13 +39,16 @@ FIELD_PROBLEMS: dict[str, tuple[str, str]] = {
         "{field}는 {limit:,}자까지 보낼 수 있어요",
         "{field} may be at most {limit:,} characters",
     ),
-    "string_too_short": ("{field}가 비어 있어요", "{field} must not be empty"),
+    "string_too_short": ("{field} 값이 비어 있어요", "{field} must not be empty"),
     "string_type": ("{field}는 문자열이어야 해요", "{field} must be a string"),
     "string_pattern_mismatch": (
         "{field}에는 공백 없는 영문·숫자·기호만 쓸 수 있어요",
         "{field} may only hold printable ASCII without spaces",
     ),
-    "model_attributes_type": ("본문은 JSON 객체여야 해요", "the body must be a JSON object"),
+    "model_attributes_type": (
+        "본문은 JSON 객체여야 해요 (Content-Type: application/json)",
+        "the body must be a JSON object sent as application/json",
+    ),
     "dict_type": ("본문은 JSON 객체여야 해요", "the body must be a JSON object"),
     "extra_forbidden": ("{field}는 알 수 없는 항목이에요", "{field} is not a known field"),
 }

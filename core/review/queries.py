@@ -334,6 +334,21 @@ async def resolve_conversation(session: AsyncSession, ref: str) -> str | None:
     return found[0] if found else None
 
 
+async def resolve_message(session: AsyncSession, ref: str) -> str | None:
+    """A message id from its full form or a unique prefix (at least 6 characters)."""
+    ref = ref.strip().lower()
+    if len(ref) < 6:
+        return None
+    found = list(
+        await session.scalars(
+            select(Message.id).where(Message.id.startswith(ref, autoescape=True)).limit(2)
+        )
+    )
+    if len(found) > 1:
+        raise AmbiguousReference(f"{ref!r} matches several messages; type more of the id")
+    return found[0] if found else None
+
+
 async def transcript(session: AsyncSession, conversation_id: str) -> Transcript | None:
     """A whole conversation in order, each message with its category and confidence."""
     row = (

@@ -148,7 +148,10 @@ class OperatorAlerts:
                 log.error(
                     "operator alert to %s failed (%s) after %d attempt(s); check the %s "
                     "alert settings",
-                    target.name, problem, attempt + 1, target.name,
+                    target.name,
+                    problem,
+                    attempt + 1,
+                    target.name,
                 )
                 return False
             log.warning("operator alert to %s failed (%s); retrying", target.name, problem)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from core.classify.base import Prediction
-from core.safety.lexicon import CONCERN, CRISIS, FALLBACK_FRAGMENTS, RULES, Rule
+from core.safety.lexicon import CRISIS, FALLBACK_FRAGMENTS, RULES, Rule
 from core.safety.normalize import Views, views
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,12 @@ CLASSIFIER_ALONE = 0.80
 MORPH_MAX_CHARS = 600
 _MORPH_TRIGGERS = ("죽", "뒤지", "디지", "살", "싶", "사라지", "없어지")
 
+_DIE_VERBS = frozenset({"죽", "뒤지", "디지", "뒈지", "사라지"})
+_NEGATIONS = frozenset({"않", "안", "없", "말"})
+_PLACES = frozenset(
+    {"동네", "집", "여기", "거기", "서울", "한국", "시골", "기숙사", "이곳", "지방"}
+)
+
 NONE, LEVEL_CONCERN, LEVEL_CRISIS = "none", "concern", "crisis"
 
 
@@ -38,30 +44,46 @@ class SafetyAssessment:
     level: str  # "none" | "concern" | "crisis"
 
 
-def _rule_hits(rule: Rule, v: Views) -> tuple[bool, bool]:
-    """(fired unguarded, fired but downgraded by its context guard)."""
+def _rule_hits(rule: Rule, v: Views) -> tuple[list[tuple[int, int]], bool]:
+    """(spans of unguarded matches, whether a match was downgraded by its context guard)."""
     text = v.spaced if rule.view == "spaced" else v.compact
+    spans: list[tuple[int, int]] = []
     for m in rule.pattern.finditer(text):
         if rule.before is not None and rule.before.search(text[max(0, m.start() - 14) : m.start()]):
             continue
         if rule.after is not None and rule.after.match(text[m.end() : m.end() + 14]):
             continue
         if rule.context is not None and rule.context.search(text):
-            return False, True
-        return True, False
-    return False, False
+            return [], True
+        spans.append(m.span())
+    return spans, False
 
 
 def pattern_signals(v: Views) -> tuple[list[str], list[str]]:
-    """Crisis signals and concern hints from the lexicon."""
+    """Crisis signals and concern hints from the lexicon.
+
+    Concern hints count once per distinct place in the message: ``옥상`` matched by two
+    rules is one cue, ``옥상`` and ``난간`` are two (``hint:다리위``, ``hint:다리위#2``).
+    """
     crisis: list[str] = []
     concern: list[str] = []
+    taken: list[tuple[str, int, int]] = []
     for rule in RULES:
-        fired, downgraded = _rule_hits(rule, v)
-        if fired and rule.level == CRISIS:
+        spans, downgraded = _rule_hits(rule, v)
+        if spans and rule.level == CRISIS:
             crisis.append(f"phrase:{rule.name}")
-        elif fired or downgraded:
+            continue
+        if downgraded and rule.level == CRISIS:
             concern.append(f"hint:{rule.name}")
+            continue
+        fresh = [
+            (start, end)
+            for start, end in spans
+            if not any(view == rule.view and start < e and s < end for view, s, e in taken)
+        ]
+        taken.extend((rule.view, start, end) for start, end in spans)
+        for n, _ in enumerate(fresh, start=1):
+            concern.append(f"hint:{rule.name}" + (f"#{n}" if n > 1 else ""))
     return crisis, concern
 
 
@@ -81,14 +103,37 @@ def morph_signals(compact: str) -> list[str]:
     for i, (form, tag) in enumerate(morphs):
         if not tag.startswith("VV"):
             continue
-        window = morphs[i + 1 : i + 6]
-        forms = [f for f, _ in window]
-        negated = "않" in forms or "안" in forms or "없" in forms
-        if form in {"죽", "뒤지", "디지", "뒈지", "사라지"} and "싶" in forms and not negated:
+        if form in _DIE_VERBS and _wants(morphs, i + 1):
             found.append(f"morph:{form}+싶")
-        elif form == "살" and ("싫" in forms or ("싶" in forms and negated)):
-            found.append("morph:살+싫")
+        elif form == "살" and not _placed(morphs[max(0, i - 2) : i]):
+            after = [f for f, _ in morphs[i + 1 : i + 4]]
+            if "싫" in after or (_wants(morphs, i + 1, negated=True)):
+                found.append("morph:살+싫")
     return sorted(set(found))
+
+
+def _wants(morphs: tuple[tuple[str, str], ...], j: int, negated: bool = False) -> bool:
+    """``-고 (만|도) 싶-`` right after a verb, negated (``않/안/없``) or not as asked.
+
+    Requiring the connective ``고`` keeps out ``죽겠구나 싶었다`` (a fear, not a wish), and
+    looking a few morphemes further catches ``죽고 싶단 생각은 안 해``.
+    """
+    k = j
+    if k < len(morphs) and morphs[k] == ("고", "EC"):
+        k += 1
+    else:
+        return False
+    if k < len(morphs) and morphs[k][1] == "JX":
+        k += 1
+    if k >= len(morphs) or morphs[k][0] != "싶":
+        return False
+    rest = {f for f, _ in morphs[k + 1 : k + 7]}
+    return bool(rest & _NEGATIONS) == negated
+
+
+def _placed(before: tuple[tuple[str, str], ...]) -> bool:
+    """True when ``살다`` follows a place (``이 동네 살기 싫어``): about where, not whether."""
+    return any(tag == "JKB" or form in _PLACES for form, tag in before)
 
 
 def classifier_probability(prediction: Prediction | None) -> tuple[str, float] | None:
@@ -143,8 +188,9 @@ def _fallback(text: str) -> SafetyAssessment:
     except Exception:  # text was not even a string; nothing to read
         hits = []
     if hits:
-        return SafetyAssessment(True, ("fallback:substring", *(f"phrase:{h}" for h in hits)),
-                                LEVEL_CRISIS)
+        return SafetyAssessment(
+            True, ("fallback:substring", *(f"phrase:{h}" for h in hits)), LEVEL_CRISIS
+        )
     return SafetyAssessment(False, ("fallback:substring",), NONE)
 
 

@@ -12,7 +12,7 @@ from core.dataset.records import Dataset
 
 @pytest.fixture(scope="session")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A KoBERT-style base folder with a 2-layer, 32-wide random BERT."""
+    """A KoBERT-style base folder with a 2-layer, 64-wide random BERT."""
     pytest.importorskip("torch")
     return build_base(tmp_path_factory.mktemp("kobert-base"))
 

@@ -51,9 +51,14 @@ def tiny_dataset() -> Dataset:
     return Dataset(examples, {k: list(v) for k, v in TINY_ANSWERS.items()})
 
 
-def build_base(folder: Path, hidden: int = 32, layers: int = 2, heads: int = 2) -> Path:
-    """Write a KoBERT-style base model folder with random weights into ``folder``."""
+def build_base(folder: Path, hidden: int = 64, layers: int = 2, heads: int = 2) -> Path:
+    """Write a KoBERT-style base model folder with random weights into ``folder``.
+
+    ``initializer_range`` 0.1 (BERT's is 0.02) lets a random encoder learn the four
+    categories in a few dozen steps, which keeps the tests short.
+    """
     import sentencepiece as spm
+    import torch
     from transformers import BertConfig, BertModel
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,7 +78,8 @@ def build_base(folder: Path, hidden: int = 32, layers: int = 2, heads: int = 2) 
     config = BertConfig(
         vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
         num_attention_heads=heads, intermediate_size=hidden * 2, max_position_embeddings=128,
-        pad_token_id=1,
+        pad_token_id=1, initializer_range=0.1,
     )
+    torch.manual_seed(0)
     BertModel(config).save_pretrained(str(folder), safe_serialization=True)
     return folder

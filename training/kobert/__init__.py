@@ -1,20 +1,22 @@
 """KoBERT fine-tuning: data, model, loop, checkpoints and the model-folder writer.
 
-:func:`run_training` is the one entry point ``buddy train --backend kobert`` calls;
-``python -m training.kobert`` (and ``accelerate launch -m training.kobert`` on several
-GPUs) runs the same from the command line.
+:func:`train_kobert` is what ``buddy train --backend kobert`` calls (through the backend
+registry in :mod:`training.train`); :func:`run_training` does the work and is shared with
+``python -m training.kobert``, the entry point for ``accelerate launch`` on several GPUs.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from core.dataset.records import Dataset
+from core.errors import ConfigError
 from training.kobert.args import KoBertArgs
 
-__all__ = ["KoBertArgs", "run_training"]
+__all__ = ["KoBertArgs", "run_training", "train_kobert"]
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ def run_training(
     ``dataset`` is the training part only: the caller keeps its test part away from here.
     """
     from training.kobert.save import save_model_folder
-    from training.kobert.train_loop import train_kobert
+    from training.kobert.train_loop import fine_tune
     from training.split import stratified_split
 
     args = args or KoBertArgs()
@@ -43,7 +45,35 @@ def run_training(
         train, val = dataset, None
     summary = {"n_train": len(train.examples), "n_val": len(val.examples) if val else 0}
     summary.update(data_summary or {})
-    result = train_kobert(train, val, args, Path(out), keep_checkpoints=keep_checkpoints)
+    result = fine_tune(train, val, args, Path(out), keep_checkpoints=keep_checkpoints)
     if result.is_main_process:
         save_model_folder(result, Path(out), args, dataset.answers, data_hash, summary)
+    result.wait_for_everyone()
     return Path(out)
+
+
+def train_kobert(
+    dataset: Dataset, out_dir: Path, seed: int = 42, data_hash: str = "", **options: Any
+) -> Any:
+    """The ``kobert`` entry of :data:`training.train.TRAINERS`; returns the loaded classifier.
+
+    ``options`` are :class:`KoBertArgs` fields (``buddy train --base DIR --set epochs=5``),
+    plus ``config`` (a JSON file of arguments, overridden by the other options) and
+    ``keep_checkpoints``.
+    """
+    from core.classify.kobert import KoBertClassifier
+
+    options = dict(options)
+    keep = bool(options.pop("keep_checkpoints", False))
+    config = options.pop("config", None)
+    known = {f.name for f in fields(KoBertArgs)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(
+            f"unknown kobert options {unknown}; known: {', '.join(sorted(known))}, "
+            "config, keep_checkpoints"
+        )
+    options.setdefault("seed", seed)
+    args = KoBertArgs.from_json(Path(config), **options) if config else KoBertArgs(**options)
+    run_training(dataset, Path(out_dir), args, data_hash=data_hash, keep_checkpoints=keep)
+    return KoBertClassifier.load(Path(out_dir))

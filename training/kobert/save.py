@@ -14,18 +14,21 @@ import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.classify.kobert import BACKEND, WEIGHTS_FILE, save_kobert_tokenizer
 from core.classify.model_folder import Manifest, read_manifest, write_manifest
 from training.kobert.args import ARGS_FILE, KoBertArgs
-from training.kobert.train_loop import TrainResult
+
+if TYPE_CHECKING:
+    from training.kobert.train_loop import TrainResult
 
 log = logging.getLogger(__name__)
 
 HISTORY_FILE = "training_history.json"
 CARD_FILE = "README.md"
 METRICS_FILE = "metrics.json"
+SPLIT_FILE = "split.json"  # written by training.train when it holds out a test part
 
 
 def _file_hash(path: Path) -> str:
@@ -95,7 +98,14 @@ def write_model_card(folder: Path) -> Path:
     args = _read_json(folder / ARGS_FILE) or {}
     history = _read_json(folder / HISTORY_FILE) or []
     metrics = _read_json(folder / METRICS_FILE) or {}
-    extra = manifest.extra
+    split = _read_json(folder / SPLIT_FILE) or {}
+    extra = dict(manifest.extra)
+    if split and "split" not in extra:
+        extra["split"] = (
+            f"stratified by category, test share {split.get('test_size')}, seed "
+            f"{split.get('seed')}; evaluate with `buddy evaluate --split test`"
+        )
+        extra.setdefault("n_test", split.get("n_test"))
     lines = [
         f"# Buddy KoBERT classifier `{manifest.model_id}`",
         "",

@@ -53,6 +53,12 @@ class TrainResult:
     state: TrainerState
     stopped_early: bool
     is_main_process: bool = True
+    accelerator: Any = None
+
+    def wait_for_everyone(self) -> None:
+        """Let other GPUs' processes wait until the main one has written the folder."""
+        if self.accelerator is not None:
+            self.accelerator.wait_for_everyone()
 
 
 def _precision(choice: str) -> str:
@@ -95,7 +101,7 @@ def _validate(model: Any, loader: DataLoader, accelerator: Any) -> dict[str, flo
     return {"accuracy": float(accuracy), "macro_f1": float(macro)}
 
 
-def train_kobert(
+def fine_tune(
     train: Dataset,
     val: Dataset | None,
     args: KoBertArgs,
@@ -235,5 +241,5 @@ def train_kobert(
         shutil.rmtree(ckpt_dir, ignore_errors=True)
     return TrainResult(
         unwrapped,
-        tokenizer, labels, state, stopped_early, accelerator.is_main_process,
+        tokenizer, labels, state, stopped_early, accelerator.is_main_process, accelerator,
     )

@@ -1,0 +1,203 @@
+"""The crisis check as a person in crisis (or a person joking about the heat) meets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import core.safety.detector as detector
+from core.classify.base import FixedClassifier, Prediction
+from core.safety import (
+    HOTLINES,
+    SafetyMode,
+    assess,
+    classifier_signal,
+    crisis_reply,
+    safety_followup_reply,
+)
+from core.safety.evaluate import evaluate_holdout, evaluate_test_set, evaluate_wellness
+
+CRISIS_SET = Path(__file__).resolve().parents[1] / "data" / "crisis"
+WELLNESS = Path(__file__).resolve().parents[3] / "shared" / "data" / "wellness_dataset_original.csv"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "죽고 싶어",
+        "죽 고 싶 다",  # spacing slips
+        "죽.고.싶.다",
+        "ㅈㄱㅅㄷ",  # initial-consonant shorthand
+        "ㅈㅅ각",
+        "자살하고싶다",
+        "극단적 선택을 하고 싶어요",
+        "손목 그었어",
+        "살기 싫어",
+        "영원히 잠들고 싶어",
+        "사라지고 싶어",
+        "유서를 썼어",
+        "수면제 모아뒀어",
+        "이게 마지막 메시지야 다들 안녕",
+        "i want to die",
+        "kms",
+        "아무 일 없었던 듯 길게 이야기하다가 " * 40 + "마지막에 죽고 싶다고 말해요",
+    ],
+)
+def test_crisis_phrasings_are_flagged(text: str) -> None:
+    verdict = assess(text)
+    assert verdict.crisis and verdict.level == "crisis"
+    assert verdict.signals, "every decision must say which signals fired"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "배고파 죽겠다",
+        "웃겨 죽는 줄",
+        "귀여워 죽겠어",
+        "더워 죽겠네",
+        "게임에서 캐릭터가 죽었어",
+        "할머니가 돌아가셨어",
+        "자살 예방 캠페인에 참여했어",
+        "이 노래 죽이네",
+        "살인적인 더위",
+        "전복죽 먹고 싶다",
+        "ㅈㅅ합니다 제가 착각했어요",
+        "자살골 넣어서 졌어",
+        "이 동네 살기 싫어 이사 가고 싶어",
+        "I ran 5 kms today",
+        "죽음이 무서워요",  # fear of death is not suicidal intent
+    ],
+)
+def test_idioms_and_neutral_mentions_are_not_flagged(text: str) -> None:
+    assert not assess(text).crisis
+
+
+def test_signals_name_the_rules_that_fired() -> None:
+    verdict = assess("죽고 싶어")
+    assert "phrase:죽고싶" in verdict.signals
+    assert any(s.startswith("morph:") for s in verdict.signals)
+
+
+def test_two_weak_goodbye_cues_flag_a_crisis_but_one_ordinary_farewell_does_not() -> None:
+    assert assess("엄마 미안해 나 먼저 갈게").crisis
+    assert not assess("나 먼저 갈게 다들 내일 봐").crisis
+    assert not assess("그동안 고마웠어요 다음 달에 퇴사합니다").crisis
+
+
+def test_our_test_set_meets_the_goal() -> None:
+    result = evaluate_test_set(CRISIS_SET)
+    assert result.positives >= 150 and result.negatives >= 150
+    assert result.recall >= 0.98, result.missed
+    assert result.false_alarm_rate <= 0.03, result.false_alarms
+
+
+def test_held_out_set_keeps_false_alarms_low() -> None:
+    result = evaluate_holdout(CRISIS_SET)
+    assert result is not None
+    assert result.false_alarm_rate <= 0.03, result.false_alarms
+    assert result.recall >= 0.9, result.missed
+
+
+@pytest.mark.skipif(not WELLNESS.is_file(), reason="needs ../shared/data (AI Hub wellness CSV)")
+def test_wellness_figures_do_not_regress() -> None:
+    result = evaluate_wellness(WELLNESS)
+    assert result.positives == 128
+    # Measured 0.953 / 0.0016 when written; the remaining misses are listed in the report.
+    assert result.recall >= 0.95
+    assert result.false_alarm_rate <= 0.03
+
+
+# --- the classifier only adds a signal ----------------------------------------------------
+def _prediction(category: str, confidence: float) -> Prediction:
+    return FixedClassifier({}, default=category, confidence=confidence).predict(["x"])[0]
+
+
+def test_confident_classifier_flags_phrasing_the_patterns_miss() -> None:
+    text = "오늘따라 모든 게 너무 멀게 느껴져"
+    assert not assess(text).crisis
+    verdict = assess(text, _prediction("감정/자살충동", 0.9))
+    assert verdict.crisis
+    assert "classifier:감정/자살충동@0.90" in verdict.signals
+
+
+def test_moderate_classifier_needs_a_lexical_hint() -> None:
+    assert not assess("오늘따라 모든 게 멀게 느껴져", _prediction("증상/자해", 0.5)).crisis
+    assert assess("나 수면제 먹고 자려고", _prediction("증상/자해", 0.5)).crisis
+    assert assess("오늘따라 모든 게 멀게 느껴져", _prediction("증상/자해", 0.5)).level == "concern"
+
+
+def test_non_crisis_categories_add_nothing() -> None:
+    assert classifier_signal(_prediction("증상/죽음공포", 0.99)) is None
+    assert classifier_signal(None) is None
+    assert not assess("배고파 죽겠다", _prediction("감정/배고픔", 0.99)).crisis
+
+
+# --- never fails open -------------------------------------------------------------------
+def test_broken_morphology_still_flags_by_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_: str) -> list[str]:
+        raise RuntimeError("kiwi model missing")
+
+    monkeypatch.setattr(detector, "morph_signals", broken)
+    verdict = assess("죽고 싶어")
+    assert verdict.crisis and "degraded:morph" in verdict.signals
+
+
+def test_broken_pattern_layer_falls_back_to_substrings(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_: str) -> None:
+        raise RuntimeError("regex bug")
+
+    monkeypatch.setattr(detector, "views", broken)
+    assert assess("죽고 싶어").crisis
+    assert not assess("배고파").crisis
+
+
+def test_nonsense_input_does_not_raise() -> None:
+    assert not assess("").crisis
+    assert not assess(None).crisis  # type: ignore[arg-type]
+
+
+# --- replies ----------------------------------------------------------------------------
+def test_crisis_reply_gives_every_hotline_and_a_trusted_person() -> None:
+    text = crisis_reply()
+    for number in ("109", "1577-0199", "1388", "119", "112"):
+        assert number in text
+    assert all(h.number in text for h in HOTLINES)
+    assert "문자" in text and "믿을 수 있는 사람" in text
+
+
+def test_followups_check_in_and_repeat_the_numbers() -> None:
+    texts = [safety_followup_reply(turn) for turn in range(1, 8)]
+    assert all(texts)
+    assert len(set(texts[:4])) == 4  # not the same sentence every turn
+    assert "109" in texts[0] and "1577-0199" in texts[2]
+    assert texts[6] == texts[3]  # long safety modes keep the last, gentle text
+
+
+# --- safety mode ------------------------------------------------------------------------
+def test_safety_mode_lasts_for_the_configured_turns() -> None:
+    mode = SafetyMode(turns=3, minutes=30)
+    assert mode.next_turn("u1") is None
+    mode.enter("u1")
+    assert mode.active("u1") and not mode.active("u2")
+    assert [mode.next_turn("u1") for _ in range(4)] == [1, 2, 3, None]
+    assert not mode.active("u1")
+
+
+def test_safety_mode_ends_after_the_configured_minutes() -> None:
+    now = [1000.0]
+    mode = SafetyMode(turns=10, minutes=5, clock=lambda: now[0])
+    mode.enter("u1")
+    now[0] += 4 * 60
+    assert mode.next_turn("u1") == 1
+    now[0] += 2 * 60
+    assert not mode.active("u1") and mode.next_turn("u1") is None
+
+
+def test_a_new_crisis_restarts_safety_mode() -> None:
+    mode = SafetyMode(turns=2, minutes=30)
+    mode.enter("u1")
+    mode.next_turn("u1")
+    mode.enter("u1")
+    assert [mode.next_turn("u1") for _ in range(3)] == [1, 2, None]

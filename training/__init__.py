@@ -1,0 +1,1 @@
+"""Model training and evaluation: ``train`` writes a model folder, ``evaluate`` measures one."""
