@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from web_helpers import CRISIS, SLEEP, SLEEP_ANSWER, WORRY, WORRY_ANSWER, make_buddy, serve
 
 from bot.web.app import create_app
 from core.config import Settings
-from core.pipeline import Buddy
+from core.storage.db import open_engine, session_factory, upgrade_schema_async
 from core.storage.writer import LogWriter
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -28,35 +29,53 @@ INJECTION = "<img src=x onerror=alert(1)>"
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.asyncio(loop_scope="module"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (apt install chromium)"),
 ]
 playwright_api = pytest.importorskip("playwright.async_api")
 
 
-@pytest.fixture
-async def page(writer: LogWriter) -> AsyncIterator:
-    """A phone-sized page (390x844, Korean locale) open on the chat served by uvicorn."""
-    buddy: Buddy = make_buddy(writer)
-    app = create_app(buddy, Settings())
-    async with serve(app) as base, playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = await browser.new_context(
-            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-            has_touch=True, locale="ko-KR", base_url=base)
-        page = await context.new_page()
-        page.dialogs = []  # every alert/confirm text, to prove no injected alert() ran
-        page.accept_dialogs = False
-
-        async def on_dialog(dialog) -> None:  # noqa: ANN001
-            page.dialogs.append(dialog.message)
-            await (dialog.accept() if page.accept_dialogs else dialog.dismiss())
-
-        page.on("dialog", on_dialog)
-        await page.goto("/")
-        try:
-            yield page
-        finally:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, object]]:
+    """One server, log and Chromium for the module (launching Chromium is the slow part)."""
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('web') / 'log.db'}"
+    await upgrade_schema_async(url)
+    engine = open_engine(url)
+    writer = LogWriter(session_factory(engine))
+    await writer.start()
+    app = create_app(make_buddy(writer), Settings(_env_file=None))
+    try:
+        async with serve(app) as base, playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=str(CHROMIUM),
+                                               args=CHROMIUM_ARGS)
+            yield base, browser
             await browser.close()
+    finally:
+        await writer.aclose()
+        await engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def page(site: tuple[str, object]) -> AsyncIterator:
+    """A fresh phone-sized tab (390x844, Korean locale, its own storage) on the chat page."""
+    base, browser = site
+    context = await browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+        has_touch=True, locale="ko-KR", base_url=base)
+    page = await context.new_page()
+    page.dialogs = []  # every alert/confirm text, to prove no injected alert() ran
+    page.accept_dialogs = False
+
+    async def on_dialog(dialog) -> None:  # noqa: ANN001
+        page.dialogs.append(dialog.message)
+        await (dialog.accept() if page.accept_dialogs else dialog.dismiss())
+
+    page.on("dialog", on_dialog)
+    await page.goto("/")
+    try:
+        yield page
+    finally:
+        await context.close()
 
 
 async def send(page, text: str, *, press_enter: bool = False) -> None:  # noqa: ANN001
@@ -131,10 +150,8 @@ async def test_crisis_reply_is_a_distinct_card_with_call_links(page) -> None:  #
     plain_bg = await ordinary.first.evaluate("e => getComputedStyle(e).backgroundColor")
     assert card_bg != plain_bg  # visibly different from an ordinary answer
 
-    await send(page, "그냥 좀 지쳤어요")  # the gentle follow-up, then a screenshot for the docs
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    await page.evaluate("window.scrollTo(0, 0)")
-    await page.screenshot(path=str(SCREENSHOT))
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)  # the picture in the README
+    await page.screenshot(path=str(SCREENSHOT), full_page=True)
     assert SCREENSHOT.stat().st_size > 10_000
 
 

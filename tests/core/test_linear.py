@@ -1,0 +1,142 @@
+"""The embedded linear backend: train → folder → load → predict, and its failure modes."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.classify.base import Classifier
+from core.classify.embedded import default_model_dir, ensure_default_model
+from core.classify.linear import LinearClassifier, train_linear
+from core.classify.loader import load_answers, load_model
+from core.dataset.records import Dataset, Example
+from core.errors import ModelError
+
+# Made-up utterances, clearly separable, so a correct model must get them right.
+UTTERANCES = {
+    "감정/우울감": ["요즘 너무 우울해", "우울해서 아무것도 못 하겠어", "기분이 우울하고 처져",
+                 "계속 우울한 기분이 들어", "우울감이 심해졌어요", "우울해서 눈물이 나"],
+    "증상/불면": ["잠이 안 와요", "밤새 잠을 못 잤어", "불면증 때문에 힘들어",
+               "새벽까지 잠이 안 오네", "잠들기가 너무 어려워", "요즘 잠을 설쳐요"],
+    "일반대화/인사": ["안녕하세요", "안녕 반가워", "좋은 아침이에요",
+                  "버디야 안녕", "처음 뵙겠습니다 안녕하세요", "안녕 오랜만이야"],
+}
+ANSWERS = {"증상/불면": ["잠들기 전 따뜻한 차 한 잔 어떠세요?"]}
+
+
+def tiny() -> Dataset:
+    return Dataset([Example(t, c) for c, ts in UTTERANCES.items() for t in ts], dict(ANSWERS))
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("linear")
+    train_linear(tiny(), folder, seed=42, data_hash="abc")
+    return folder
+
+
+def test_folder_is_complete_and_pickle_free(model_dir: Path) -> None:
+    names = {p.name for p in model_dir.iterdir()}
+    assert {"buddy_model.json", "answers.json", "linear.json", "linear.safetensors"} <= names
+    assert not [n for n in names if n.endswith((".pkl", ".pickle", ".joblib", ".pt", ".bin"))]
+    manifest = json.loads((model_dir / "buddy_model.json").read_text("utf-8"))
+    assert manifest["backend"] == "linear"
+    assert manifest["model_id"].startswith("linear-") and len(manifest["model_id"]) == 19
+    assert manifest["labels"] == sorted(UTTERANCES)
+    assert load_answers(model_dir) == ANSWERS
+
+
+def test_loaded_model_predicts_what_a_user_expects(model_dir: Path) -> None:
+    model = load_model(model_dir)
+    assert isinstance(model, Classifier)
+    assert model.model_id == json.loads((model_dir / "buddy_model.json").read_text())["model_id"]
+    preds = model.predict(["우울해요 요즘", "잠이 안 와서 힘들어", "안녕 버디"], top_k=3)
+    assert [p.category for p in preds] == ["감정/우울감", "증상/불면", "일반대화/인사"]
+    for p in preds:
+        probs = [c for _, c in p.top_k]
+        assert probs == sorted(probs, reverse=True) and 0 < sum(probs) <= 1.0 + 1e-6
+        assert p.confidence == p.top_k[0][1]
+
+
+def test_reload_gives_identical_probabilities(model_dir: Path) -> None:
+    a = LinearClassifier.load(model_dir).predict_proba(["잠을 못 자", "뭐라는지 모를 말"])
+    b = load_model(model_dir).predict_proba(["잠을 못 자", "뭐라는지 모를 말"])
+    np.testing.assert_array_equal(a, b)
+
+
+def test_text_without_known_features_still_answers(model_dir: Path) -> None:
+    (pred,) = load_model(model_dir).predict(["🙂"], top_k=1)
+    assert pred.category in UTTERANCES and len(pred.top_k) == 1
+
+
+def test_training_is_deterministic(tmp_path: Path, model_dir: Path) -> None:
+    train_linear(tiny(), tmp_path, seed=42, data_hash="abc")
+    first = json.loads((model_dir / "buddy_model.json").read_text())["model_id"]
+    assert json.loads((tmp_path / "buddy_model.json").read_text())["model_id"] == first
+
+
+def test_damaged_weights_raise_model_error(tmp_path: Path, model_dir: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(model_dir, broken)
+    (broken / "linear.safetensors").write_bytes(b"not a tensor file")
+    with pytest.raises(ModelError, match="buddy train"):
+        load_model(broken)
+
+
+def test_unknown_backend_names_the_folder(tmp_path: Path, model_dir: Path) -> None:
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(model_dir, other)
+    manifest = json.loads((other / "buddy_model.json").read_text())
+    manifest["backend"] = "gpt9"
+    (other / "buddy_model.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="gpt9") as err:
+        load_model(other)
+    assert str(other) in str(err.value)
+
+
+def _write_data(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "part.jsonl", "w", encoding="utf-8") as fh:
+        for c, ts in UTTERANCES.items():
+            fh.write(json.dumps({"category": c, "utterances": ts, "answers": ANSWERS.get(c, [])},
+                                ensure_ascii=False) + "\n")
+    return folder
+
+
+def test_embedded_default_trains_once_and_is_reused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, cache = _write_data(tmp_path / "data"), tmp_path / "cache"
+    with caplog.at_level(logging.INFO, logger="core.classify.embedded"):
+        folder = ensure_default_model(data, cache)
+    assert "first run only" in caplog.text
+    assert folder == default_model_dir(data, cache) and folder.name.startswith("default-")
+    assert load_model(folder).predict(["잠이 안 와"])[0].category == "증상/불면"
+    assert [p.name for p in cache.iterdir() if p.is_dir()] == [folder.name]  # no temp left
+
+    import core.classify.linear as linear
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached model must not be retrained")
+
+    monkeypatch.setattr(linear, "train_linear", no_training)
+    assert ensure_default_model(data, cache) == folder
+
+
+def test_embedded_default_follows_data_and_repairs_damage(tmp_path: Path) -> None:
+    data, cache = _write_data(tmp_path / "data"), tmp_path / "cache"
+    first = ensure_default_model(data, cache)
+    (first / "linear.json").write_text("{", encoding="utf-8")
+    assert ensure_default_model(data, cache) == first
+    assert load_model(first).predict(["안녕하세요"])[0].category == "일반대화/인사"
+    with open(data / "part.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"text": "잠이 오지 않아", "category": "증상/불면"}\n')
+    assert ensure_default_model(data, cache) != first
