@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, db, logs, safety, serve
+from cli import ask, db, logs, safety, serve, train
 from cli.common import setup_logging
 
 app = typer.Typer(
@@ -30,6 +30,7 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug log
 app.command()(ask.ask)
 app.command()(ask.chat)
 app.command()(serve.serve)
+train.register(app)
 app.add_typer(db.app, name="db")
 app.add_typer(logs.app, name="logs")
 app.add_typer(safety.app, name="safety")

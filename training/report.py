@@ -134,7 +134,7 @@ def plot_reliability(bins: list[dict[str, float]], ece: float | None, path: Path
             edgecolor="black", alpha=0.7, label="accuracy in bin")
     top.plot([float(b.get("confidence", 0.0)) for b in filled],
              [float(b.get("accuracy", 0.0)) for b in filled], "o", color="crimson",
-             label="mean confidence → accuracy")
+             label="mean confidence vs accuracy")
     top.set_ylabel("accuracy")
     top.set_ylim(0, 1)
     title = "Reliability diagram"
@@ -300,7 +300,7 @@ def write_report(metrics: Mapping[str, Any], out_dir: Path, title: str = "") -> 
         ]
     lines += [
         "Below the threshold Buddy gives its gentle fallback reply instead of a category's "
-        "answer; set it with `BUDDY_CONFIDENCE_THRESHOLD`.",
+        "answer; set it with `CONFIDENCE_THRESHOLD` in `.env`.",
         "",
         "## Calibration",
         "",

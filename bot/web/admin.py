@@ -463,7 +463,8 @@ def create_admin_router(
                 '<td><div class="text">{text}</div></td>{cat}{conf}<td>{actions}</td></tr>',
                 id=m.id, cls=cls, at=m.created_at.strftime("%H:%M:%S"),
                 who="사용자 user" if m.role == "user" else "버디 Buddy", text=m.text,
-                cat=_category_cell(m), conf=_conf_cell(m.confidence, threshold),
+                cat=_category_cell(m),
+                conf=_conf_cell(m.confidence, threshold if m.role == "user" else 0.0),
                 actions=join(actions),
             ))
         head = tpl(
@@ -499,7 +500,7 @@ def create_admin_router(
                 action=action,
             ))
         return tpl(
-            "<table><thead><tr><th>시각 time (UTC)</th><th>플랫폼</th><th>사용자 user</th>"
+            "<table><thead><tr><th>시각 time (UTC)</th><th>플랫폼 platform</th><th>사용자 user</th>"
             "<th>메시지 message</th><th>카테고리 category</th><th>확신도 conf</th>"
             "<th>{extra}</th><th>조치 action</th></tr></thead><tbody>{rows}</tbody></table>",
             extra="신호 signals" if crisis else "",

@@ -50,7 +50,7 @@ class LinearHyper:
     morph: bool = True
     morph_bigrams: bool = False
     morph_weight: float = 1.0
-    C: float = 0.5
+    C: float = 0.3
     category_names: bool = True
     calibration_folds: int = 3
     max_iter: int = 5000

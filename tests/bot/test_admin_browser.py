@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -137,10 +138,11 @@ async def test_operator_reviews_relabels_and_marks_crisis(tmp_path: Path) -> Non
         listed = await page.locator("tbody").inner_text()
         assert conv["exam"][:8] in listed and conv["vague"][:8] in listed
         assert conv["crisis"][:8] not in listed
-        await page.get_by_label("검색 text").fill("불안")
+        await page.get_by_label("검색 text").fill("따옴표")  # words of the low-confidence message
         await page.get_by_role("button", name="Filter").click()
         await page.wait_for_url("**q=**")
         assert await rows.count() == 1
+        assert conv["exam"][:8] in await page.locator("tbody").inner_text()
 
         # the transcript: the HTML a user typed is shown as text
         await page.get_by_role("link", name=conv["exam"][:8]).click()
@@ -205,6 +207,10 @@ async def test_operator_reviews_relabels_and_marks_crisis(tmp_path: Path) -> Non
         assert {a for (a,) in dash.rows("SELECT DISTINCT actor FROM audit_events")} == {"admin"}
 
 
+def as_cookie(value: str) -> dict[str, str]:
+    return {"cookie": f"{COOKIE}={value}"}
+
+
 async def test_wrong_missing_or_forged_credentials_are_refused(tmp_path: Path) -> None:
     async with serve(tmp_path, TOKEN) as dash, httpx.AsyncClient(base_url=dash.base) as http:
         mid = dash.seeded.user_messages["vague"]
@@ -216,24 +222,25 @@ async def test_wrong_missing_or_forged_credentials_are_refused(tmp_path: Path) -
         r = await http.post("/admin/login", data={})
         assert r.status_code == 401
         # a cookie forged with another token, or the token itself as the cookie
-        for fake in ("1999999999.abcdef", TOKEN, f"{int(__import__('time').time())}.{'0' * 64}"):
-            r = await http.get("/admin/conversations", cookies={COOKIE: fake})
+        for fake in ("1999999999.abcdef", TOKEN, f"{int(time.time())}.{'0' * 64}"):
+            r = await http.get("/admin/conversations", headers=as_cookie(fake))
             assert r.status_code == 303, fake
         # a real session, but a form without its CSRF token changes nothing
         r = await http.post("/admin/login", data={"token": TOKEN})
         assert r.status_code == 303
         cookie = r.cookies[COOKIE]
+        http.cookies.clear()  # from here on the cookie is sent explicitly
         assert TOKEN not in cookie
         set_cookie = r.headers["set-cookie"].lower()
         assert "httponly" in set_cookie and "samesite=strict" in set_cookie
-        r = await http.post(f"/admin/messages/{mid}/relabel", cookies={COOKIE: cookie},
+        r = await http.post(f"/admin/messages/{mid}/relabel", headers=as_cookie(cookie),
                             data={"category": "감정/불안"})
         assert r.status_code == 403
-        r = await http.post(f"/admin/messages/{mid}/relabel", cookies={COOKIE: cookie},
+        r = await http.post(f"/admin/messages/{mid}/relabel", headers=as_cookie(cookie),
                             data={"category": "감정/불안", "csrf": "0" * 32})
         assert r.status_code == 403
         assert dash.rows("SELECT count(*) FROM feedback") == [(0,)]
-        page = await http.get("/admin/conversations", cookies={COOKIE: cookie})
+        page = await http.get("/admin/conversations", headers=as_cookie(cookie))
         assert page.status_code == 200 and "content-security-policy" in page.headers
         assert "<script" not in page.text.lower()
 

@@ -132,4 +132,6 @@ async def test_serve_with_telegram_finishes_the_reply_in_flight_on_sigint(
 
     with sqlite3.connect(tmp_path / "var" / "buddy.db") as db:
         rows = db.execute("SELECT role FROM messages WHERE platform = 'telegram'").fetchall()
-    assert len(rows) == 4, serve.lines  # both turns, user and bot messages
+    journal = tmp_path / "var" / "log-journal.jsonl"
+    Path("/tmp/serve_fail.txt").write_text("\n".join(serve.lines) + str(rows))
+    assert len(rows) == 4, (serve.lines, journal.exists() and journal.read_text())

@@ -86,8 +86,9 @@ async def send(page, text: str, *, press_enter: bool = False) -> None:  # noqa: 
         await box.press("Enter")
     else:
         await page.get_by_role("button", name="보내기").click()
-    await page.wait_for_function(
-        "document.querySelectorAll('.typing').length === 0 && !document.getElementById('send').disabled")
+    # Locator waits, not wait_for_function: the page's CSP forbids the eval that needs.
+    await playwright_api.expect(page.locator(".typing")).to_have_count(0, timeout=30_000)
+    await playwright_api.expect(page.get_by_role("button", name="보내기")).to_be_enabled(timeout=30_000)
 
 
 async def test_type_send_and_see_the_answer_and_history(page) -> None:  # noqa: ANN001

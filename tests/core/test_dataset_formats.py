@@ -182,3 +182,14 @@ def test_several_paths_merge(tmp_path: Path) -> None:
     b = tmp_path / "fix.jsonl"
     b.write_text('{"text": "새벽까지 뒤척여.", "category": "감정/우울감"}\n', encoding="utf-8")
     assert len(load_datasets([a, b]).examples) == 5
+
+
+WELLNESS = Path(__file__).resolve().parents[3] / "shared" / "data" / "wellness_dataset_original.csv"
+
+
+@pytest.mark.skipif(not WELLNESS.is_file(), reason="AI Hub wellness CSV not at ../shared/data")
+def test_real_wellness_csv_imports_completely() -> None:
+    ds = load_dataset(WELLNESS)
+    assert len(ds.examples) == 5231 and len(ds.categories) == 359
+    assert len(ds.answers) == 355  # four categories come without an answer of their own
+    assert "증상/불면" in ds.categories

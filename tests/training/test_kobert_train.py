@@ -149,3 +149,42 @@ def test_kobert_size_benchmark_reports_speed():
 
     result = steps_per_second(config="tiny", batch_size=2, seq_len=8, steps=1, warmup=0)
     assert result["steps_per_second"] > 0 and result["parameters"] > 0
+
+
+def test_buddy_train_and_evaluate_with_the_kobert_backend(tiny_base, tmp_path):
+    """The operator's two commands: train with a held-out part, then evaluate it again."""
+    import typer
+    from kobert_fixtures import TINY_ANSWERS, TINY_DATA
+    from typer.testing import CliRunner
+
+    from cli.train import register
+    from training import report
+
+    app = typer.Typer()
+    register(app)
+    data = tmp_path / "tiny.jsonl"
+    rows = [{"category": c, "utterances": u, "answers": TINY_ANSWERS[c]} for c, u in TINY_DATA.items()]
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "model"
+    runner = CliRunner()
+    done = runner.invoke(app, [
+        "train", "--data", str(data), "--out", str(out), "--backend", "kobert",
+        "--base", str(tiny_base), "--eval-split", "0.25", "--set", "epochs=2",
+        "--set", "batch_size=8", "--set", "progress=false", "--set", "val_size=0.2",
+    ])
+    assert done.exit_code == 0, done.output
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    for key in ("model_id", "n", "accuracy", "top3_accuracy", "macro_f1", "ece",
+                "suggested_threshold", "reliability", "per_category", "confused_pairs"):
+        assert key in metrics, key
+    assert metrics["n"] == 8
+    assert all((out / png).is_file() for png in report.PLOTS)
+    assert "Top-3 accuracy" in (out / "README.md").read_text(encoding="utf-8")
+
+    again = tmp_path / "eval"
+    done = runner.invoke(app, ["evaluate", "--model", str(out), "--data", str(data),
+                               "--split", "test", "--out", str(again), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["accuracy"] == metrics["accuracy"]
+    assert (again / "report.md").is_file()
+    assert all((again / png).is_file() for png in report.PLOTS)

@@ -1,0 +1,474 @@
+"""``buddy bench inference``: how fast a KoBERT-sized classifier answers one message.
+
+Three ways to run the same network on the same real-length utterances, timed side by side
+(interleaved message by message, so load from other processes hits all of them alike):
+
+- **seed** — fp32 eager PyTorch, one message at a time, padded to 512 tokens, under
+  ``no_grad``: what the original Flask app did;
+- **baseline** — a strong plain baseline: fp32 eager PyTorch under ``inference_mode``, one
+  message at a time, padded only to its own length (:class:`KoBertClassifier`);
+- **optimized** — Buddy's serving path: the int8 ONNX export run by ONNX Runtime
+  (:class:`OnnxKoBertClassifier`), with messages that arrive together micro-batched by
+  :class:`core.inference.ClassifierRunner`.
+
+Without ``--model`` the network is KoBERT's shape (vocabulary 8,002, hidden 768, 12 layers,
+12 heads, 359 labels) with random encoder weights. Top-1 agreement between random logits
+would mean nothing, so the classifier head (pooler + output layer) is first trained on the
+frozen encoder's [CLS] vectors of our own dataset (``data/dataset``) until its predictions
+are confident, then agreement is measured on held-out utterances. KoBERT's SentencePiece
+vocabulary cannot be downloaded, so utterances are split into characters (a WordPiece
+vocabulary of every character in the dataset, padded with unused entries to 8,002).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+KOBERT_SHAPE: dict[str, int] = {
+    "vocab_size": 8002, "hidden_size": 768, "num_hidden_layers": 12,
+    "num_attention_heads": 12, "intermediate_size": 3072, "max_position_embeddings": 512,
+    "num_labels": 359,
+}
+TINY_SHAPE: dict[str, int] = {
+    **KOBERT_SHAPE, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+    "intermediate_size": 64,
+}
+SPECIAL_TOKENS = ["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"]  # KoBERT's order: [PAD] is 1
+SEED_PAD_LENGTH = 512
+
+
+@dataclass
+class InferenceBenchConfig:
+    """What to measure; ``quick()`` is the seconds-long variant the tests run."""
+
+    data_dir: Path
+    model_dir: Path | None = None
+    shape: str = "kobert"              # "kobert" or "tiny" (ignored with model_dir)
+    latency_messages: int = 50         # baseline and optimized, one at a time each
+    seed_messages: int = 12            # the 512-padded seed path is slow: fewer
+    agreement_messages: int = 300      # held-out utterances for top-1 agreement
+    concurrency: int = 32              # messages arriving together
+    rounds: int = 3                    # concurrent rounds per method
+    head_epochs: int = 300
+    threads: int | None = None         # None: every core (2 here)
+    candidates: bool = True            # also time torch dynamic int8 for comparison
+    seed: int = 0
+
+    @classmethod
+    def quick(cls, data_dir: Path) -> InferenceBenchConfig:
+        return cls(data_dir=data_dir, shape="tiny", latency_messages=6, seed_messages=2,
+                   agreement_messages=40, concurrency=8, rounds=1, head_epochs=150,
+                   candidates=False)
+
+
+# --- small helpers -------------------------------------------------------------------------
+def _pct(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    pos = (len(ordered) - 1) * q
+    lo, hi = int(pos), min(int(pos) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _ms(values: Sequence[float]) -> dict[str, float]:
+    return {"p50_ms": round(_pct(values, 0.5) * 1000, 2),
+            "p90_ms": round(_pct(values, 0.9) * 1000, 2)}
+
+
+def rss_mb() -> float:
+    """Resident memory of this process (Linux /proc; 0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def load_split(data_dir: Path, seed: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Our dataset split per category: a quarter for training the head, the rest held out."""
+    from core.dataset.formats import load_dataset
+    from core.text import normalize
+
+    ds = load_dataset(Path(data_dir)).deduplicated()
+    by_cat: dict[str, list[str]] = {}
+    for ex in ds.examples:
+        text = normalize(ex.text)
+        if text:
+            by_cat.setdefault(ex.category, []).append(text)
+    rng = random.Random(seed)
+    train, held = [], []
+    for cat in sorted(by_cat):
+        texts = by_cat[cat][:]
+        rng.shuffle(texts)
+        cut = max(2, len(texts) * 2 // 5)
+        train += [(t, cat) for t in texts[:cut]]
+        held += [(t, cat) for t in texts[cut:]]
+    rng.shuffle(held)
+    return train, held
+
+
+# --- a KoBERT-shaped model folder with a trained head ------------------------------------
+def _char_tokenizer(folder: Path, texts: Sequence[str], vocab_size: int) -> Any:
+    """A WordPiece tokenizer whose pieces are single characters, saved into ``folder``."""
+    from transformers import BertTokenizerFast
+
+    chars = sorted({c for t in texts for c in t if not c.isspace()})
+    vocab = SPECIAL_TOKENS + chars + [f"##{c}" for c in chars]
+    if len(vocab) > vocab_size:
+        raise ValueError(f"{len(vocab)} characters do not fit a {vocab_size}-entry vocabulary")
+    vocab += [f"[unused{i}]" for i in range(vocab_size - len(vocab))]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    # do_lower_case would NFD-split Hangul syllables into jamo: keep text as it is.
+    tok = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=False,
+                            strip_accents=False, tokenize_chinese_chars=False)
+    tok.save_pretrained(str(folder))
+    return tok
+
+
+def _cls_vectors(model: Any, tokenizer: Any, texts: Sequence[str], batch: int = 32) -> Any:
+    """The frozen encoder's last-layer [CLS] vectors (batched by length: it is the slow part)."""
+    import torch
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = torch.empty(len(texts), model.config.hidden_size)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch):
+            idx = order[start : start + batch]
+            enc = tokenizer([texts[i] for i in idx], padding="longest", truncation=True,
+                            max_length=64, return_tensors="pt")
+            hidden = model.bert(**enc).last_hidden_state[:, 0]
+            out[idx] = hidden
+    return out
+
+
+def train_head(model: Any, tokenizer: Any, train: Sequence[tuple[str, str]],
+               labels: Sequence[str], epochs: int, seed: int) -> dict[str, Any]:
+    """Fit pooler + classifier on frozen [CLS] vectors; returns what was done, for the report."""
+    import torch
+
+    torch.manual_seed(seed)
+    index = {c: i for i, c in enumerate(labels)}
+    feats = _cls_vectors(model, tokenizer, [t for t, _ in train])
+    target = torch.tensor([index[c] for _, c in train])
+    head = [model.bert.pooler.dense, model.classifier]
+    params = [p for m in head for p in m.parameters()]
+    opt = torch.optim.Adam(params, lr=1e-3)
+    started = time.perf_counter()
+    for _ in range(epochs):
+        opt.zero_grad()
+        logits = model.classifier(torch.tanh(model.bert.pooler.dense(feats)))
+        loss = torch.nn.functional.cross_entropy(logits, target)
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        logits = model.classifier(torch.tanh(model.bert.pooler.dense(feats)))
+        train_acc = float((logits.argmax(-1) == target).float().mean())
+    return {
+        "method": "encoder frozen (random KoBERT-shaped weights); pooler + 359-way classifier "
+                  f"trained with Adam (lr 1e-3, full batch, {epochs} epochs) on the [CLS] vectors "
+                  f"of {len(train)} utterances of our dataset, character-level WordPiece tokens",
+        "train_utterances": len(train),
+        "train_accuracy": round(train_acc, 4),
+        "final_loss": round(float(loss), 4),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def build_bench_model(folder: Path, shape: dict[str, int], train: Sequence[tuple[str, str]],
+                      all_texts: Sequence[str], epochs: int, seed: int) -> dict[str, Any]:
+    """Write a complete KoBERT model folder (manifest, config, safetensors, tokenizer)."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from core.classify.model_folder import Manifest, write_manifest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer = _char_tokenizer(folder, all_texts, shape["vocab_size"])
+    real = sorted({c for _, c in train})
+    spare = [f"미사용/{i:03d}" for i in range(shape["num_labels"] - len(real))]
+    labels = sorted(real + spare)
+    config = BertConfig(**shape, pad_token_id=1,
+                        id2label=dict(enumerate(labels)),
+                        label2id={c: i for i, c in enumerate(labels)})
+    torch.manual_seed(seed)
+    model = BertForSequenceClassification(config).eval()
+    info = train_head(model, tokenizer, train, labels, epochs, seed)
+    model.eval().save_pretrained(str(folder), safe_serialization=True)
+    write_manifest(folder, Manifest(backend="kobert", labels=labels, model_id="bench-kobert",
+                                    extra={"max_length": 64}), {})
+    return info
+
+
+# --- the three ways to run it --------------------------------------------------------------
+def seed_predict(model: Any, tokenizer: Any) -> Callable[[str], int]:
+    """The seed Flask app's way: fp32, no_grad, every message padded to 512 tokens."""
+    import torch
+
+    def run(text: str) -> int:
+        enc = tokenizer([text], padding="max_length", truncation=True,
+                        max_length=SEED_PAD_LENGTH, return_tensors="pt")
+        with torch.no_grad():
+            return int(model(**enc).logits.argmax(-1)[0])
+
+    return run
+
+
+def _timed_interleaved(fns: dict[str, Callable[[str], Any]], texts: Sequence[str],
+                       warmup: int = 2) -> dict[str, list[float]]:
+    """Time each function on each text, alternating the order so contention is shared."""
+    for name, fn in fns.items():
+        for t in texts[:warmup]:
+            fn(t)
+        log.debug("warmed up %s", name)
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    names = list(fns)
+    for i, text in enumerate(texts):
+        for name in names if i % 2 == 0 else names[::-1]:
+            started = time.perf_counter()
+            fns[name](text)
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+async def _concurrent_round(classifier: Any, texts: Sequence[str]) -> tuple[float, list[float]]:
+    """All ``texts`` arrive at once through the micro-batching runner; wall time + latencies."""
+    from core.inference import ClassifierRunner
+
+    runner = ClassifierRunner(classifier, max_batch=len(texts))
+    lat: list[float] = []
+
+    async def one(text: str) -> None:
+        t0 = time.perf_counter()
+        await runner.predict(text)
+        lat.append(time.perf_counter() - t0)
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(t) for t in texts))
+        return time.perf_counter() - started, lat
+    finally:
+        await runner.aclose()
+
+
+def _sequential_round(classifier: Any, texts: Sequence[str]) -> float:
+    """A plain server: the same burst answered one message at a time."""
+    started = time.perf_counter()
+    for t in texts:
+        classifier.predict([t], 1)
+    return time.perf_counter() - started
+
+
+def _top1(classifier: Any, texts: Sequence[str]) -> list[str]:
+    return [p.category for p in classifier.predict(list(texts), 1)]
+
+
+# --- the benchmark -------------------------------------------------------------------------
+def run_inference_bench(cfg: InferenceBenchConfig) -> dict[str, Any]:
+    """Run every measurement and return the figures as a JSON-ready dict."""
+    import onnxruntime
+    import torch
+    import transformers
+
+    from core.classify.kobert import KoBertClassifier, load_kobert_tokenizer
+    from core.classify.model_folder import read_manifest
+    from core.classify.onnx_runtime import (
+        ONNX_FILE,
+        OnnxKoBertClassifier,
+        export_is_current,
+        export_model,
+        export_onnx,
+        make_session,
+    )
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    load_start = os.getloadavg()
+    rss_start = rss_mb()
+    train, held = load_split(cfg.data_dir, cfg.seed)
+    tmp = tempfile.TemporaryDirectory(prefix="buddy-bench-")
+    try:
+        if cfg.model_dir is None:
+            folder = Path(tmp.name) / "kobert-shaped"
+            shape = KOBERT_SHAPE if cfg.shape == "kobert" else TINY_SHAPE
+            reference = build_bench_model(folder, shape, train,
+                                          [t for t, _ in train + held], cfg.head_epochs, cfg.seed)
+            t0 = time.perf_counter()
+            export_onnx(folder)
+            export_s = time.perf_counter() - t0
+            onnx_path = folder / ONNX_FILE
+        else:
+            folder = Path(cfg.model_dir)
+            reference = {"method": f"the trained model in {folder}"}
+            t0 = time.perf_counter()
+            if export_is_current(folder):
+                onnx_path = folder / ONNX_FILE
+            else:
+                model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                    str(folder), local_files_only=True, use_safetensors=True)
+                onnx_path = export_model(model, Path(tmp.name) / ONNX_FILE)
+                del model
+            export_s = time.perf_counter() - t0
+        manifest = read_manifest(folder)
+        max_length = int(manifest.extra.get("max_length", 64))
+        tokenizer = load_kobert_tokenizer(folder)
+        torch_model = transformers.AutoModelForSequenceClassification.from_pretrained(
+            str(folder), local_files_only=True, use_safetensors=True).eval()
+        baseline = KoBertClassifier(torch_model, tokenizer, manifest.labels, max_length=max_length)
+        rss_baseline = rss_mb()
+        optimized = OnnxKoBertClassifier(make_session(onnx_path, cfg.threads), tokenizer,
+                                         manifest.labels, max_length=max_length)
+        rss_optimized = rss_mb()
+
+        # Held-out utterances; with --model they are just real-length test sentences.
+        texts = [t for t, _ in held]
+        gold = [c for _, c in held]
+        latency_texts = texts[: cfg.latency_messages]
+        agree_texts = texts[: cfg.agreement_messages]
+        token_lengths = [len(x) for x in tokenizer(agree_texts, truncation=True,
+                                                   max_length=max_length)["input_ids"]]
+
+        fns: dict[str, Callable[[str], Any]] = {
+            "baseline": lambda t: baseline.predict([t], 1),
+            "optimized": lambda t: optimized.predict([t], 1),
+        }
+        torch_int8 = None
+        if cfg.candidates:
+            torch_int8 = KoBertClassifier(
+                torch.ao.quantization.quantize_dynamic(copy.deepcopy(torch_model),
+                                                       {torch.nn.Linear}, dtype=torch.qint8),
+                tokenizer, manifest.labels, max_length=max_length)
+            fns["torch_dynamic_int8"] = lambda t: torch_int8.predict([t], 1)
+        log.info("timing %d messages one at a time", len(latency_texts))
+        times = _timed_interleaved(fns, latency_texts)
+        seed_fn = seed_predict(torch_model, tokenizer)
+        seed_times = _timed_interleaved(
+            {"seed": seed_fn, "baseline": fns["baseline"]}, latency_texts[: cfg.seed_messages],
+            warmup=1)
+
+        log.info("agreement on %d held-out utterances", len(agree_texts))
+        ref_top1 = _top1(baseline, agree_texts)
+        opt_top1 = _top1(optimized, agree_texts)
+        agreement = sum(a == b for a, b in zip(ref_top1, opt_top1, strict=True)) / len(agree_texts)
+        ref_preds = baseline.predict(agree_texts, 1)
+        if cfg.model_dir is None:
+            reference.update({
+                "heldout_accuracy": round(sum(p == g for p, g in zip(
+                    ref_top1, gold, strict=False)) / len(agree_texts), 4),
+                "heldout_mean_confidence": round(statistics.fmean(
+                    p.confidence for p in ref_preds), 4),
+                "heldout_distinct_predictions": len(set(ref_top1)),
+                "categories_trained": len({c for _, c in train}),
+            })
+
+        log.info("bursts of %d concurrent messages", cfg.concurrency)
+        base_seq, base_batched, opt_wall, opt_lat = [], [], [], []
+        for r in range(cfg.rounds):
+            burst = [texts[(r * cfg.concurrency + i) % len(texts)] for i in range(cfg.concurrency)]
+            base_seq.append(_sequential_round(baseline, burst))
+            wall, lat = asyncio.run(_concurrent_round(optimized, burst))
+            opt_wall.append(wall)
+            opt_lat += lat
+            base_batched.append(asyncio.run(_concurrent_round(baseline, burst))[0])
+
+        candidates: dict[str, Any] = {"onnx_int8": {
+            **_ms(times["optimized"]), "agreement": round(agreement, 4)}}
+        if torch_int8 is not None:
+            cand_top1 = _top1(torch_int8, agree_texts)
+            candidates["torch_dynamic_int8"] = {
+                **_ms(times["torch_dynamic_int8"]),
+                "agreement": round(sum(a == b for a, b in zip(ref_top1, cand_top1, strict=True))
+                                   / len(agree_texts), 4)}
+
+        n_burst = cfg.concurrency * cfg.rounds
+        base = _ms(times["baseline"])
+        opt = _ms(times["optimized"])
+        seed = _ms(seed_times["seed"])
+        weights = folder / "model.safetensors"
+        return {
+            "benchmark": "inference",
+            "quick": cfg.shape == "tiny" and cfg.model_dir is None,
+            "model": {"source": str(cfg.model_dir) if cfg.model_dir else f"random-{cfg.shape}",
+                      "labels": len(manifest.labels), "max_length": max_length,
+                      "hidden": int(torch_model.config.hidden_size),
+                      "layers": int(torch_model.config.num_hidden_layers),
+                      "vocab": int(torch_model.config.vocab_size)},
+            "seed_p50_ms": seed["p50_ms"],
+            "baseline_p50_ms": base["p50_ms"],
+            "optimized_p50_ms": opt["p50_ms"],
+            "speedup": round(base["p50_ms"] / opt["p50_ms"], 2),
+            "speedup_over_seed": round(seed["p50_ms"] / opt["p50_ms"], 2),
+            "seed_p90_ms": seed["p90_ms"],
+            "baseline_p90_ms": base["p90_ms"],
+            "optimized_p90_ms": opt["p90_ms"],
+            "baseline_p50_ms_beside_seed": _ms(seed_times["baseline"])["p50_ms"],
+            "concurrency": cfg.concurrency,
+            "baseline_throughput_msgs_per_s": round(n_burst / sum(base_seq), 1),
+            "baseline_batched_throughput_msgs_per_s": round(n_burst / sum(base_batched), 1),
+            "optimized_throughput_msgs_per_s": round(n_burst / sum(opt_wall), 1),
+            "optimized_burst_latency_p50_ms": round(_pct(opt_lat, 0.5) * 1000, 2),
+            "optimized_burst_latency_p99_ms": round(_pct(opt_lat, 0.99) * 1000, 2),
+            "agreement": round(agreement, 4),
+            "agreement_n": len(agree_texts),
+            "reference": reference,
+            "candidates": candidates,
+            "optimized_path": "ONNX Runtime CPU, model.int8.onnx (dynamic int8, per-channel "
+                              "weights, pooler+classifier fp32, ORT_ENABLE_ALL fusions), "
+                              "length-sorted micro-batches via ClassifierRunner",
+            "messages": {"latency": len(latency_texts), "seed": len(seed_times["seed"]),
+                         "tokens_p50": _pct(token_lengths, 0.5),
+                         "tokens_min": min(token_lengths), "tokens_max": max(token_lengths)},
+            "memory_mb": {
+                "rss_start": rss_start, "rss_after_torch_fp32": rss_baseline,
+                "rss_after_onnx_int8": rss_optimized, "rss_end": rss_mb(),
+                "onnx_int8_delta": round(rss_optimized - rss_baseline, 1),
+                "file_fp32_safetensors": round(weights.stat().st_size / 1e6, 1),
+                "file_int8_onnx": round(onnx_path.stat().st_size / 1e6, 1),
+            },
+            "export_seconds": round(export_s, 1),
+            "environment": {
+                "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                "ort_threads": cfg.threads or min(os.cpu_count() or 1, 8),
+                "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
+                "transformers": transformers.__version__, "python": platform.python_version(),
+                "loadavg_start": [round(x, 2) for x in load_start],
+                "loadavg_end": [round(x, 2) for x in os.getloadavg()],
+            },
+            "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
+        }
+    finally:
+        tmp.cleanup()
+
+
+def main() -> None:  # pragma: no cover - `python -m bench.inference`
+    import argparse
+
+    from core.config import REPO_ROOT
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    data = REPO_ROOT / "data" / "dataset"
+    cfg = InferenceBenchConfig.quick(data) if args.quick else InferenceBenchConfig(data_dir=data)
+    print(json.dumps(run_inference_bench(cfg), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
