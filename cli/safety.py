@@ -1,23 +1,38 @@
-"""``buddy safety``: measure the crisis check (recall and false-alarm rate)."""
+"""``buddy safety``: measure the crisis check (recall and false-alarm rate).
+
+Every set is measured twice: the patterns alone (what answers when no classifier is
+loaded, and the first check on every message) and patterns plus the embedded default
+classifier's prediction, which is what the running bot decides with.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from core.errors import DataFormatError
+from core.classify.base import Classifier
+from core.errors import BuddyError, DataFormatError
+from core.safety.detector import assess
 from core.safety.evaluate import (
     FALSE_ALARM_GOAL,
     RECALL_GOAL,
+    Detector,
     EvalResult,
+    classifier_detector,
     evaluate_holdout,
     evaluate_test_set,
     evaluate_wellness,
+    holdout_names,
 )
+
+log = logging.getLogger(__name__)
 
 app = typer.Typer(help="Buddy's crisis safety check.", no_args_is_help=True)
 
@@ -31,24 +46,53 @@ def _main() -> None:
     """Buddy's crisis safety check."""
 
 
-def _table(results: list[EvalResult]) -> Table:
+def load_classifier(model_dir: Path | None) -> Classifier:
+    """The classifier the bot would use: ``model_dir``, else the embedded default.
+
+    The embedded default is trained from ``BUDDY_DATA_DIR`` (our own dataset, never the
+    wellness CSV) into the same cache the bot uses, so measuring it on the wellness CSV is
+    not a leak. Raises :class:`BuddyError` subclasses with the fix.
+    """
+    from core.classify.embedded import ensure_default_model
+    from core.classify.loader import load_model
+    from core.config import load_settings
+
+    if model_dir is None:
+        settings = load_settings()
+        model_dir = ensure_default_model(settings.data_dir, settings.var_dir / "models")
+    return load_model(model_dir)
+
+
+def _measure(
+    test_set: Path, wellness: Path | None, detector: Detector
+) -> list[EvalResult]:
+    results = [evaluate_test_set(test_set, detector)]
+    for name in holdout_names(test_set):
+        if (holdout := evaluate_holdout(test_set, detector, name)) is not None:
+            results.append(holdout)
+    if wellness is not None:
+        results.append(evaluate_wellness(wellness, detector))
+    return results
+
+
+def _table(
+    patterns: list[EvalResult], combined: list[EvalResult] | None
+) -> Table:
     table = Table(
         title=f"위기 감지 평가 (목표: 재현율 ≥ {RECALL_GOAL}, 오경보율 ≤ {FALSE_ALARM_GOAL})"
     )
-    for col in (
-        "데이터",
-        "위기 문장",
-        "감지",
-        "재현율",
-        "비위기 문장",
-        "오경보",
-        "오경보율",
-        "목표",
-    ):
+    rows: list[tuple[str, EvalResult]] = []
+    for i, r in enumerate(patterns):
+        rows.append(("패턴만", r))
+        if combined is not None:
+            rows.append(("패턴+분류기", combined[i]))
+    for col in ("데이터", "판정", "위기 문장", "감지", "재현율", "비위기 문장", "오경보",
+                "오경보율", "목표"):
         table.add_column(col)
-    for r in results:
+    for mode, r in rows:
         table.add_row(
             r.name,
+            mode,
             str(r.positives),
             str(r.detected),
             f"{r.recall:.3f}",
@@ -60,6 +104,15 @@ def _table(results: list[EvalResult]) -> Table:
     return table
 
 
+def _json(patterns: list[EvalResult], combined: list[EvalResult] | None) -> str:
+    out = []
+    for i, r in enumerate(patterns):
+        entry = r.summary()
+        entry["with_classifier"] = combined[i].summary() if combined is not None else None
+        out.append(entry)
+    return json.dumps(out, ensure_ascii=False, indent=2)
+
+
 @app.command("eval")
 def eval_command(
     wellness: Path | None = typer.Option(
@@ -68,30 +121,50 @@ def eval_command(
         "when present.",
     ),
     test_set: Path = typer.Option(
-        DEFAULT_TEST_SET, help="Folder with positives.txt and negatives.txt."
+        DEFAULT_TEST_SET,
+        help="Folder with positives.txt and negatives.txt (and any holdout*_*.txt pairs).",
+    ),
+    with_classifier: bool = typer.Option(
+        True,
+        "--with-classifier/--no-classifier",
+        help="Also measure patterns plus the classifier's prediction, as the bot decides "
+        "(default; builds the embedded default model on first use).",
+    ),
+    model: Path | None = typer.Option(
+        None, help="Measure this model folder instead of the embedded default."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     show_misses: bool = typer.Option(
         False, "--show-misses", help="List missed crisis messages and false alarms."
     ),
     check: bool = typer.Option(
-        False, "--check", help="Exit with status 1 when a goal is not met (for CI)."
+        False,
+        "--check",
+        help="Exit with status 1 when a goal is not met (for CI): on the patterns+classifier "
+        "figures when measured, else on the patterns alone.",
     ),
 ) -> None:
-    """Report recall and false-alarm rate on our crisis test set and the wellness CSV.
+    """Report recall and false-alarm rate on our crisis sets and the wellness CSV.
 
-    The held-out files (``holdout_*.txt``) were written after the patterns were frozen;
-    their figure estimates how phrasing nobody anticipated fares.
+    The held-out files (``holdout*_positives.txt``/``_negatives.txt``) were written
+    without looking at the patterns' misses; the newest one estimates how phrasing nobody
+    anticipated fares.
     """
     console = Console()
+    if wellness is None and DEFAULT_WELLNESS.is_file():
+        wellness = DEFAULT_WELLNESS
+    combined_detector: Detector | None = None
+    if with_classifier:
+        try:
+            combined_detector = classifier_detector(_classifier_loader(model))
+        except BuddyError as exc:
+            console.print(f"[yellow]분류기를 불러오지 못해 패턴만 평가합니다:[/yellow] {exc}")
+            console.print("--model 경로나 BUDDY_DATA_DIR을 확인하거나 --no-classifier로 실행하세요.")
     try:
-        results = [evaluate_test_set(test_set)]
-        if (holdout := evaluate_holdout(test_set)) is not None:
-            results.append(holdout)
-        if wellness is None and DEFAULT_WELLNESS.is_file():
-            wellness = DEFAULT_WELLNESS
-        if wellness is not None:
-            results.append(evaluate_wellness(wellness))
+        patterns = _measure(test_set, wellness, assess)
+        combined = (
+            _measure(test_set, wellness, combined_detector) if combined_detector else None
+        )
     except DataFormatError as exc:
         console.print(f"[red]읽을 수 없습니다:[/red] {exc}")
         console.print(
@@ -99,14 +172,22 @@ def eval_command(
         )
         raise typer.Exit(2) from exc
     if as_json:
-        typer.echo(json.dumps([r.summary() for r in results], ensure_ascii=False, indent=2))
+        typer.echo(_json(patterns, combined))
     else:
-        console.print(_table(results))
+        console.print(_table(patterns, combined))
     if show_misses:
-        for r in results:
-            for text in r.missed:
-                console.print(f"[yellow]놓침[/yellow] ({r.name}) {text}", markup=False)
-            for text in r.false_alarms:
-                console.print(f"[magenta]오경보[/magenta] ({r.name}) {text}", markup=False)
-    if check and not all(r.meets_goal for r in results):
+        for label, results in (("패턴만", patterns), ("패턴+분류기", combined or [])):
+            for r in results:
+                for text in r.missed:
+                    console.print(f"[yellow]놓침[/yellow] ({r.name}, {label}) {escape(text)}")
+                for text in r.false_alarms:
+                    console.print(
+                        f"[magenta]오경보[/magenta] ({r.name}, {label}) {escape(text)}"
+                    )
+    decisive = combined if combined is not None else patterns
+    if check and not all(r.meets_goal for r in decisive):
         raise typer.Exit(1)
+
+
+# Indirection so tests can supply a small classifier without training the default model.
+_classifier_loader: Callable[[Path | None], Classifier] = load_classifier

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
+from matplotlib import dates as mdates
 from matplotlib.ticker import MaxNLocator
 
 from core.review.queries import HISTOGRAM_BINS, Stats
@@ -107,9 +108,16 @@ def messages_per_day_png(per_day: Sequence[tuple[date, int]]) -> bytes:
     counts = [n for _, n in per_day]
     ax.bar(days, counts, color=_ACCENT, width=0.8)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(days) <= 31:  # whole days only: no "12:00" ticks between bars
+        ax.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, -(-len(days) // 10))))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+        ax.set_xlim(mdates.date2num(days[0]) - 0.7, mdates.date2num(days[-1]) + 0.7)
+    else:
+        locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylabel("messages")
     ax.grid(axis="y", alpha=0.3)
-    fig.autofmt_xdate()
     return _png(fig)
 
 

@@ -10,14 +10,23 @@ count as negatives.
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.classify.base import Classifier
 from core.errors import DataFormatError
 from core.safety.detector import CRISIS_CATEGORIES, SafetyAssessment, assess
+from core.text import normalize
+
+log = logging.getLogger(__name__)
 
 Detector = Callable[[str], SafetyAssessment]
+
+# The pipeline's classifier runner asks for this many categories; the crisis check looks for
+# a crisis category among them, so the evaluation must ask for the same number.
+PIPELINE_TOP_K = 3
 
 RECALL_GOAL = 0.98
 FALSE_ALARM_GOAL = 0.03
@@ -83,6 +92,26 @@ def evaluate(
     return result
 
 
+def classifier_detector(classifier: Classifier, top_k: int = PIPELINE_TOP_K) -> Detector:
+    """A detector that sees what production sees: patterns plus the classifier's prediction.
+
+    Mirrors ``core.pipeline``: the text is normalised as an incoming message is, the
+    classifier predicts ``top_k`` categories, and :func:`assess` gets the prediction. A
+    classifier failure counts as no prediction (the pipeline answers without a category).
+    """
+
+    def detect(text: str) -> SafetyAssessment:
+        clean = normalize(text)
+        try:
+            prediction = classifier.predict([clean], top_k)[0]
+        except Exception:
+            log.exception("classifier failed during the safety evaluation; patterns only")
+            prediction = None
+        return assess(clean, prediction)
+
+    return detect
+
+
 def read_lines(path: Path) -> list[str]:
     """Messages from a one-per-line file, skipping blank lines and ``#`` comments."""
     try:
@@ -102,12 +131,29 @@ def evaluate_test_set(folder: Path, detector: Detector = assess) -> EvalResult:
     )
 
 
-def evaluate_holdout(folder: Path, detector: Detector = assess) -> EvalResult | None:
-    """The held-out check (``holdout_*.txt``, never tuned on), or None when absent."""
-    pos, neg = folder / "holdout_positives.txt", folder / "holdout_negatives.txt"
+def holdout_names(folder: Path) -> list[str]:
+    """Held-out sets in ``folder``: each ``NAME_positives.txt`` with its ``NAME_negatives.txt``.
+
+    ``holdout`` is the first one, ``holdout2`` the next; a new one is written whenever the
+    old one has been tuned on, so the newest is the honest estimate.
+    """
+    names = []
+    for pos in sorted(folder.glob("holdout*_positives.txt")):
+        name = pos.name.removesuffix("_positives.txt")
+        if (folder / f"{name}_negatives.txt").is_file():
+            names.append(name)
+    return names
+
+
+def evaluate_holdout(
+    folder: Path, detector: Detector = assess, name: str = "holdout"
+) -> EvalResult | None:
+    """One held-out check (``NAME_positives.txt``/``NAME_negatives.txt``), None when absent."""
+    pos, neg = folder / f"{name}_positives.txt", folder / f"{name}_negatives.txt"
     if not (pos.is_file() and neg.is_file()):
         return None
-    return evaluate("held-out", read_lines(pos), read_lines(neg), detector)
+    label = "held-out" if name == "holdout" else f"held-out {name.removeprefix('holdout')}"
+    return evaluate(label, read_lines(pos), read_lines(neg), detector)
 
 
 def read_wellness(path: Path) -> list[tuple[str, str]]:

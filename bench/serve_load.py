@@ -1,0 +1,155 @@
+"""``buddy bench serve``: many users talking at once through the whole core, with a real log.
+
+Each simulated user is a coroutine that sends its messages one after another, waiting for
+each reply as a person in a chat would; all users start together. Every message takes the
+full path of :meth:`core.pipeline.Buddy.handle` — crisis check, classification (embedded
+default model, micro-batched), answer choice, and the background SQLite log — built by
+:func:`core.app.open_buddy` exactly as ``buddy serve`` builds it, with a throw-away
+``BUDDY_VAR_DIR``. At the end the log is flushed and its rows counted: two per message (the
+user's and Buddy's), so "every message logged" is checked, not assumed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.inference import _pct, load_split, rss_mb
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServeBenchConfig:
+    """How much load; ``quick()`` is the variant the tests run."""
+
+    data_dir: Path
+    users: int = 100
+    messages_per_user: int = 10
+    model_dir: Path | None = None   # None: the embedded default (trained once, cached)
+    cache_dir: Path | None = None   # where the embedded default is cached
+    seed: int = 0
+
+    @classmethod
+    def quick(cls, data_dir: Path, cache_dir: Path | None = None) -> ServeBenchConfig:
+        return cls(data_dir=data_dir, users=5, messages_per_user=3, cache_dir=cache_dir)
+
+
+async def _count_rows(buddy: Any) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from core.storage.models import Message
+
+    async with buddy.writer.sessions() as session:
+        rows = (await session.execute(
+            select(Message.role, func.count()).group_by(Message.role))).all()
+    return {str(role): int(n) for role, n in rows}
+
+
+async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
+    """Drive ``users`` × ``messages_per_user`` messages through the core; return the figures."""
+    from core.app import LoadedModel, open_buddy
+    from core.classify.embedded import ensure_default_model
+    from core.classify.loader import load_model
+    from core.classify.model_folder import read_answers
+    from core.config import load_settings
+    from core.messages import IncomingMessage
+
+    _, held = load_split(cfg.data_dir, cfg.seed)
+    pool = [t for t, _ in held]
+    rng = random.Random(cfg.seed)
+    scripts = [[rng.choice(pool) for _ in range(cfg.messages_per_user)] for _ in range(cfg.users)]
+
+    with tempfile.TemporaryDirectory(prefix="buddy-serve-bench-") as tmp:
+        var_dir = Path(tmp)
+        settings = load_settings(
+            BUDDY_VAR_DIR=var_dir, BUDDY_DATA_DIR=Path(cfg.data_dir), database_url="",
+            buddy_model=None, pseudonym_secret="bench-only-secret",
+        )
+        t0 = time.perf_counter()
+        if cfg.model_dir is None:
+            cache = cfg.cache_dir or (var_dir / "models")
+            folder = await asyncio.to_thread(ensure_default_model, settings.data_dir, cache)
+        else:
+            folder = Path(cfg.model_dir)
+        classifier = await asyncio.to_thread(load_model, folder)
+        model = LoadedModel(folder, classifier, read_answers(folder))
+        load_s = time.perf_counter() - t0
+
+        latencies: list[float] = []
+        kinds: dict[str, int] = {}
+
+        async with open_buddy(settings, model=model) as buddy:
+
+            async def user(n: int, texts: list[str]) -> None:
+                for i, text in enumerate(texts):
+                    msg = IncomingMessage("bench", f"user-{n}", text, message_id=f"{n}-{i}")
+                    started = time.perf_counter()
+                    reply = await buddy.handle(msg)
+                    latencies.append(time.perf_counter() - started)
+                    kinds[reply.kind.value] = kinds.get(reply.kind.value, 0) + 1
+
+            load_before = os.getloadavg()
+            started = time.perf_counter()
+            await asyncio.gather(*(user(n, s) for n, s in enumerate(scripts)))
+            wall = time.perf_counter() - started
+            flushed = await buddy.writer.flush(timeout=120)
+            wall_logged = time.perf_counter() - started
+            rows = await _count_rows(buddy)
+            load_after = os.getloadavg()
+
+    sent = cfg.users * cfg.messages_per_user
+    logged = sum(rows.values())
+    return {
+        "benchmark": "serve",
+        "model_id": classifier.model_id,
+        "users": cfg.users,
+        "messages_per_user": cfg.messages_per_user,
+        "messages_sent": sent,
+        "replies": len(latencies),
+        "throughput_msgs_per_s": round(sent / wall, 1),
+        "throughput_logged_msgs_per_s": round(sent / wall_logged, 1),
+        "latency_p50_ms": round(_pct(latencies, 0.5) * 1000, 2),
+        "latency_p99_ms": round(_pct(latencies, 0.99) * 1000, 2),
+        "latency_max_ms": round(max(latencies) * 1000, 2),
+        "wall_seconds": round(wall, 3),
+        "wall_seconds_until_logged": round(wall_logged, 3),
+        "log_flushed": flushed,
+        "rows_logged": logged,
+        "rows_by_role": rows,
+        "rows_expected": 2 * sent,
+        "every_message_logged": logged == 2 * sent,
+        "reply_kinds": dict(sorted(kinds.items())),
+        "model_load_seconds": round(load_s, 2),
+        "rss_mb": rss_mb(),
+        "database": "SQLite (aiosqlite) in a temporary BUDDY_VAR_DIR",
+        "environment": {"cpus": os.cpu_count(),
+                        "loadavg_before": [round(x, 2) for x in load_before],
+                        "loadavg_after": [round(x, 2) for x in load_after]},
+        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
+    }
+
+
+def main() -> None:  # pragma: no cover - `python -m bench.serve_load`
+    import argparse
+
+    from core.config import REPO_ROOT
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    data = REPO_ROOT / "data" / "dataset"
+    cfg = ServeBenchConfig.quick(data) if args.quick else ServeBenchConfig(data_dir=data)
+    print(json.dumps(asyncio.run(run_serve_bench(cfg)), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
