@@ -88,6 +88,18 @@ async def _start_web(app: Any, settings: Settings) -> tuple[_Server, asyncio.Tas
     return server, task, f"http://{shown}:{_port_of(server)}/"
 
 
+def _warm_up(classifier: Any) -> float:
+    """Classify once before announcing "on": the first real message must not pay for
+    lazy loading (the Korean morpheme analyser takes seconds), or it could hit the
+    pipeline's classification timeout and get a fallback instead of an answer."""
+    started = time.perf_counter()
+    try:
+        classifier.predict(["안녕하세요, 요즘 잠이 안 와요"], 1)
+    except Exception:
+        log.warning("classifier warm-up failed; the first message may be slow", exc_info=True)
+    return time.perf_counter() - started
+
+
 def _why(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -212,11 +224,12 @@ async def run(settings: Settings, out: Callable[[str], None] = print) -> None:
     try:
         out("버디를 준비하고 있어요 / Buddy is starting (loading the model)...")
         async with open_buddy(settings) as buddy:
+            warm = await asyncio.to_thread(_warm_up, buddy.classifier)
             web_app = create_app(buddy, settings)
             services.web, services.web_task, url = await _start_web(web_app, settings)
             telegram = await services.start_telegram(buddy, settings, web_app)
             discord = await services.start_discord(buddy, settings)
-            out(f"Model: {buddy.classifier.model_id}")
+            out(f"Model: {buddy.classifier.model_id} (first answer ready in {warm:.1f}s)")
             out(AdapterStatus("Web chat", True, url).line())
             out(telegram.line())
             out(discord.line())
