@@ -154,15 +154,11 @@ class Services:
         client = create_discord_bot(buddy, settings)
         task = asyncio.create_task(client.start(settings.discord_token.get_secret_value()),
                                    name="buddy-discord")
-        ready: Callable[[], Any] | None = getattr(client, "wait_until_ready", None)
-        waiter = asyncio.ensure_future(ready()) if ready else asyncio.ensure_future(
-            asyncio.sleep(0))
-        try:
-            done, _ = await asyncio.wait({task, waiter}, timeout=ADAPTER_START_S,
-                                         return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waiter.cancel()
-        if task in done:
+        is_ready: Callable[[], bool] = getattr(client, "is_ready", lambda: True)
+        deadline = time.monotonic() + ADAPTER_START_S
+        while not task.done() and not is_ready() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        if task.done():
             exc = task.exception()
             with contextlib.suppress(Exception):
                 await client.close()
@@ -170,8 +166,8 @@ class Services:
                                  f"{_why(exc) if exc else 'stopped at once'}; check DISCORD_TOKEN")
         self.discord, self.discord_task = client, task
         user = getattr(client, "user", None)
-        return AdapterStatus("Discord", True, f"connected as {user}" if user and done
-                             else "connecting")
+        return AdapterStatus("Discord", True, f"connected as {user}" if is_ready() and user
+                             else "still connecting")
 
     async def stop_adapters(self) -> None:
         """Stop fetching and let replies in flight finish; Telegram and Discord together."""

@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 CRISIS_CATEGORIES: frozenset[str] = frozenset({"감정/자살충동", "증상/자살시도", "증상/자해"})
 # The classifier's probability for a crisis category that, together with one lexical hint,
 # flags a crisis; and the probability that flags one alone (near-verbatim training phrasing).
+# The embedded linear model is confident on single words (``팔에 문신했어`` → 자해 0.91,
+# ``오래오래 건강하게 살고 싶어`` → 자살충동 0.85): measured over our sets and the wellness
+# CSV, "alone at 0.80" caught 1 message the patterns missed and raised 14 false alarms, so
+# alone it must be all but certain.
 CLASSIFIER_WITH_HINT = 0.35
-CLASSIFIER_ALONE = 0.80
+CLASSIFIER_ALONE = 0.99
 # Kiwi runs only on the first characters and only when a cheap prefilter sees a stem.
 MORPH_MAX_CHARS = 600
 _MORPH_TRIGGERS = ("죽", "뒤지", "디지", "살", "싶", "사라지", "없어지")
@@ -59,11 +63,16 @@ def _rule_hits(rule: Rule, v: Views) -> tuple[list[tuple[int, int]], bool]:
     return spans, False
 
 
-def pattern_signals(v: Views) -> tuple[list[str], list[str]]:
+def pattern_signals(
+    v: Views, explained: set[str] | None = None
+) -> tuple[list[str], list[str]]:
     """Crisis signals and concern hints from the lexicon.
 
     Concern hints count once per distinct place in the message: ``옥상`` matched by two
     rules is one cue, ``옥상`` and ``난간`` are two (``hint:다리위``, ``hint:다리위#2``).
+    Hints of crisis rules that their context explained (``졸업식에서 마지막 인사``) are also
+    added to ``explained``, when given: they still pair with another hint, but not with the
+    classifier, which cannot see that context either.
     """
     crisis: list[str] = []
     concern: list[str] = []
@@ -75,6 +84,8 @@ def pattern_signals(v: Views) -> tuple[list[str], list[str]]:
             continue
         if downgraded and rule.level == CRISIS:
             concern.append(f"hint:{rule.name}")
+            if explained is not None:
+                explained.add(f"hint:{rule.name}")
             continue
         fresh = [
             (start, end)
@@ -157,17 +168,21 @@ def classifier_signal(prediction: Prediction | None) -> str | None:
 
 
 def _decide(
-    crisis: list[str], concern: list[str], prediction: Prediction | None
+    crisis: list[str],
+    concern: list[str],
+    prediction: Prediction | None,
+    explained: frozenset[str] | set[str] = frozenset(),
 ) -> SafetyAssessment:
     signals = list(crisis)
     hints = sorted(set(concern))
+    unexplained = [h for h in hints if h not in explained]
     classifier = classifier_signal(prediction)
     best = classifier_probability(prediction)
     if not crisis and len(hints) >= 2:
         signals.append("combo:hints")
     if classifier is not None:
         signals.append(classifier)
-        if not crisis and (hints or (best is not None and best[1] >= CLASSIFIER_ALONE)):
+        if not crisis and (unexplained or (best is not None and best[1] >= CLASSIFIER_ALONE)):
             signals.append("combo:classifier")
     signals.extend(h for h in hints if h not in signals)
     is_crisis = bool(crisis) or any(s.startswith("combo:") for s in signals)
@@ -198,7 +213,8 @@ def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
     """Decide whether a message is a crisis. Pure, fast, never raises, never fails open."""
     try:
         v = views(text)
-        crisis, concern = pattern_signals(v)
+        explained: set[str] = set()
+        crisis, concern = pattern_signals(v, explained)
     except Exception:
         log.exception("crisis pattern layer failed; using the substring fallback")
         return _fallback(text)
@@ -210,7 +226,7 @@ def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
         log.exception("morphology unavailable for the crisis check; patterns only")
         concern.append("degraded:morph")
     try:
-        return _decide(crisis, concern, prediction)
+        return _decide(crisis, concern, prediction, explained)
     except Exception:
         log.exception("crisis decision failed; deciding on patterns alone")
         return SafetyAssessment(bool(crisis), tuple(crisis), LEVEL_CRISIS if crisis else NONE)

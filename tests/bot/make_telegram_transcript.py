@@ -164,11 +164,16 @@ async def _bad_inputs(stub: TelegramStub, rec: Recorder) -> list[str]:
     rows.append(f"| unknown command /whatever | “{short(last_text(5006))}” |")
 
     stub.text(5007, "요즘 잠이 안 와요", chat=GROUP)
-    stub.text(5008, "@buddy_test_bot 요즘 잠이 안 와요", chat=GROUP,
-              entities=[{"type": "mention", "offset": 0, "length": 15}])
+    asked = stub.text(5008, "@buddy_test_bot 요즘 잠이 안 와요", chat=GROUP,
+                      entities=[{"type": "mention", "offset": 0, "length": 15}])
     await stub.wait_sent(GROUP["id"])
+    stub.sticker(5010)  # handled after both group messages: a marker, not a timer
+    await stub.wait_sent(5010)
+    group = stub.sent(GROUP["id"])
+    quoted = [c.params["reply_parameters"]["message_id"] == asked["message"]["message_id"]
+              for c in group]
     rows.append(f"| group message without a mention, then one with @buddy_test_bot | "
-                f"{len(stub.sent(GROUP['id']))} reply, quoting the mention only |")
+                f"{len(group)} reply; it quotes the mentioning message: {all(quoted)} |")
 
     stub.fail_next("sendMessage", retry_after=1)
     attempts = stub.attempts.get("sendmessage", 0)
