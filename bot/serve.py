@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -61,43 +62,39 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _port_of(server: uvicorn.Server) -> int:
-    return int(server.servers[0].sockets[0].getsockname()[1])
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind the web socket ourselves: uvicorn would ``sys.exit`` on a busy port, which no
+    caller can catch inside a task; here it is an error message that says what to do."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        raise ServeError(
+            f"the web chat could not listen on {host}:{port} ({exc.strerror or exc}). "
+            "Set WEB_PORT to a free port, or WEB_PORT=0 to pick one automatically."
+        ) from exc
+    sock.setblocking(False)
+    return sock
 
 
 async def _start_web(app: Any, settings: Settings) -> tuple[_Server, asyncio.Task[None], str]:
-    config = uvicorn.Config(app, host=settings.web_host, port=settings.web_port,
-                            log_level="warning", timeout_graceful_shutdown=3,
+    sock = _bind(settings.web_host, settings.web_port)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3,
                             access_log=False, server_header=False)
     server = _Server(config)
-    task = asyncio.create_task(server.serve(), name="buddy-web")
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="buddy-web")
     while not server.started:
         if task.done():
-            try:
-                task.result()
-            except (SystemExit, OSError) as exc:  # uvicorn exits when it cannot bind
-                raise ServeError(
-                    f"the web chat could not listen on {settings.web_host}:{settings.web_port} "
-                    "(is the port in use?). Set WEB_PORT to a free port, or WEB_PORT=0 to "
-                    "pick one automatically."
-                ) from exc
+            task.result()
             raise ServeError("the web server stopped during start-up; see the log above")
         await asyncio.sleep(0.02)
     host = settings.web_host
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else (f"[{host}]" if ":" in host else host)
-    return server, task, f"http://{shown}:{_port_of(server)}/"
-
-
-def _warm_up(classifier: Any) -> float:
-    """Classify once before announcing "on": the first real message must not pay for
-    lazy loading (the Korean morpheme analyser takes seconds), or it could hit the
-    pipeline's classification timeout and get a fallback instead of an answer."""
-    started = time.perf_counter()
-    try:
-        classifier.predict(["안녕하세요, 요즘 잠이 안 와요"], 1)
-    except Exception:
-        log.warning("classifier warm-up failed; the first message may be slow", exc_info=True)
-    return time.perf_counter() - started
+    return server, task, f"http://{shown}:{sock.getsockname()[1]}/"
 
 
 def _why(exc: BaseException) -> str:
@@ -220,12 +217,13 @@ async def run(settings: Settings, out: Callable[[str], None] = print) -> None:
     try:
         out("버디를 준비하고 있어요 / Buddy is starting (loading the model)...")
         async with open_buddy(settings) as buddy:
-            warm = await asyncio.to_thread(_warm_up, buddy.classifier)
-            web_app = create_app(buddy, settings)
+            web_app = create_app(buddy, settings, extra_routers=_admin_routers(buddy, settings))
+            purge = _start_retention(buddy, settings)
             services.web, services.web_task, url = await _start_web(web_app, settings)
             telegram = await services.start_telegram(buddy, settings, web_app)
             discord = await services.start_discord(buddy, settings)
-            out(f"Model: {buddy.classifier.model_id} (first answer ready in {warm:.1f}s)")
+            out(f"Model: {buddy.classifier.model_id}")
+            out(_admin_line(settings, url))
             out(AdapterStatus("Web chat", True, url).line())
             out(telegram.line())
             out(discord.line())
@@ -236,10 +234,38 @@ async def run(settings: Settings, out: Callable[[str], None] = print) -> None:
             stop_waiter.cancel()
             if web_task.done() and not stop.is_set():
                 log.error("the web server stopped unexpectedly; shutting down")
+            if purge is not None:
+                purge.cancel()
             await _shutdown(buddy, services, out)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+def _admin_routers(buddy: Any, settings: Settings) -> list[Any]:
+    """The operators' dashboard, mounted only when there is a log to review."""
+    from bot.web.admin import create_admin_router
+
+    if buddy.writer is None:
+        return []
+    return [create_admin_router(buddy.writer.sessions, settings, buddy.classifier.labels)]
+
+
+def _admin_line(settings: Settings, url: str) -> str:
+    if settings.admin_token is None:
+        return "Dashboard: off (ADMIN_TOKEN not set)"
+    return f"Dashboard: on at {url}admin"
+
+
+def _start_retention(buddy: Any, settings: Settings) -> asyncio.Task[None] | None:
+    """The daily purge of conversations older than RETENTION_DAYS."""
+    from core.review.retention import daily_purge_loop
+
+    if buddy.writer is None or settings.retention_days <= 0:
+        return None
+    return asyncio.create_task(
+        daily_purge_loop(buddy.writer.sessions, settings.retention_days), name="buddy-retention"
+    )
 
 
 async def _shutdown(buddy: Any, services: Services, out: Callable[[str], None]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, db, logs, safety, serve, train
+from cli import ask, bench, db, logs, safety, serve, train
 from cli.common import setup_logging
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command()(ask.chat)
 app.command()(serve.serve)
 train.register(app)
 app.add_typer(db.app, name="db")
+app.add_typer(bench.app, name="bench")
 app.add_typer(logs.app, name="logs")
 app.add_typer(safety.app, name="safety")
 

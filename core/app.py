@@ -72,6 +72,25 @@ def build_alerts(settings: Settings) -> OperatorAlerts | None:
     )
 
 
+def warm_up(classifier: Classifier) -> float:
+    """Load everything lazy before the first user arrives; returns seconds taken.
+
+    The Korean morpheme analyser takes seconds to load; paid by the first message, that
+    could hit the pipeline's classification timeout and turn an answer into a fallback.
+    """
+    from core.morph import get_kiwi
+    from core.safety import assess
+
+    started = time.perf_counter()
+    try:
+        get_kiwi()
+        assess("요즘 잠이 안 와요")
+        classifier.predict(["안녕하세요, 요즘 잠이 안 와요"], 1)
+    except Exception:
+        log.warning("warm-up failed; the first message may be slow", exc_info=True)
+    return time.perf_counter() - started
+
+
 @contextlib.asynccontextmanager
 async def open_buddy(
     settings: Settings, *, model: LoadedModel | None = None, with_log: bool = True
@@ -81,6 +100,7 @@ async def open_buddy(
 
     if model is None:
         model = await asyncio.to_thread(load_configured_model, settings)
+    await asyncio.to_thread(warm_up, model.classifier)
     writer: LogWriter | None = None
     engine = None
     if with_log:

@@ -49,7 +49,7 @@ class ClassifierRunner:
                     if not fut.done():
                         fut.set_exception(exc)
                 continue
-            for (_, fut), pred in zip(batch, preds):
+            for (_, fut), pred in zip(batch, preds, strict=False):
                 if not fut.done():
                     fut.set_result(pred)
 

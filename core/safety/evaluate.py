@@ -138,7 +138,7 @@ def holdout_names(folder: Path) -> list[str]:
     old one has been tuned on, so the newest is the honest estimate.
     """
     names = []
-    for pos in sorted(folder.glob("holdout*_positives.txt")):
+    for pos in sorted(folder.glob("holdout*_positives.txt"), key=lambda f: (len(f.name), f.name)):
         name = pos.name.removesuffix("_positives.txt")
         if (folder / f"{name}_negatives.txt").is_file():
             names.append(name)

@@ -24,6 +24,17 @@ _SPACED_SEP = re.compile(r"[^0-9a-z\uac00-\ud7a3\u3131-\u318e]+")
 # to the compatibility jamo people see (ㄱ..ㅎ), so ``ㅈㄱㅅㄷ`` matches either way.
 _CHOSEONG = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 _CHOSEONG_MAP = {0x1100 + i: ch for i, ch in enumerate(_CHOSEONG)}
+# Jamo typed one by one (``자ㅅㅏㄹ``, a stuck IME or a deliberate dodge) are composed back
+# into syllables; consonant runs without vowels (``ㅈㄱㅅㄷ``, ``ㅋㅋ``) stay as they are.
+_VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
+_JONGSEONG = "\0ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+_JAMO_SYLLABLE = re.compile(f"([{_CHOSEONG}])([{_VOWELS}])(?:([{_JONGSEONG[1:]}])(?![{_VOWELS}]))?")
+
+
+def _compose(match: re.Match[str]) -> str:
+    lead, vowel, tail = match.group(1), match.group(2), match.group(3)
+    code = 0xAC00 + (_CHOSEONG.index(lead) * 21 + _VOWELS.index(vowel)) * 28
+    return chr(code + (_JONGSEONG.index(tail) if tail else 0))
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,8 @@ class Views:
 def views(text: str) -> Views:
     """Build the views of a message (pure, no I/O)."""
     original = normalize(text, max_chars=SAFETY_MAX_CHARS).translate(_CHOSEONG_MAP)
+    if any("ㅏ" <= ch <= "ㅣ" for ch in original):
+        original = _JAMO_SYLLABLE.sub(_compose, original)
     lowered = original.lower()
     spaced = _SPACED_SEP.sub(" ", _SPACED_DROP.sub("", lowered)).strip()
     compact = _NOT_KEPT.sub("", lowered)

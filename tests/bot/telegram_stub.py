@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -162,7 +162,11 @@ class TelegramStub:
             return JSONResponse({"ok": False, "error_code": 401,
                                  "description": "Unauthorized"}, status_code=401)
         method = request.path_params["method"]
-        params = _parse(await request.body(), request.headers.get("content-type", ""))
+        try:
+            body = await request.body()
+        except ClientDisconnect:  # the client gave up a long poll while stopping
+            return JSONResponse({"ok": False}, status_code=499)
+        params = _parse(body, request.headers.get("content-type", ""))
         key = method.lower()
         self.attempts[key] = self.attempts.get(key, 0) + 1
         fault = self._faults.get(key, []).pop(0) if self._faults.get(key) else None

@@ -136,3 +136,35 @@ async def test_serve_with_telegram_finishes_the_reply_in_flight_on_sigint(
     with sqlite3.connect(tmp_path / "var" / "buddy.db") as db:
         rows = db.execute("SELECT role FROM messages WHERE platform = 'telegram'").fetchall()
     assert len(rows) == 4
+
+
+async def test_a_refused_telegram_token_is_reported_and_the_web_chat_stays_up(
+    start, serve_env: dict[str, str]
+) -> None:
+    async with TelegramStub.running() as stub:
+        serve = await start({**serve_env, "TELEGRAM_TOKEN": "111:WRONG",
+                             "TELEGRAM_BASE_URL": stub.base_url})
+        url = (await serve.read_until(r"Web chat: on \((http://127\.0\.0\.1:\d+/)\)")).group(1)
+        line = (await serve.read_until(r"^Telegram: ")).string
+        assert line.startswith("Telegram: off (failed to start: InvalidToken")
+        assert "check TELEGRAM_TOKEN" in line
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(url + "healthz")).status_code == 200
+        assert await serve.stop() == 0
+
+
+async def test_a_busy_web_port_is_an_error_that_says_what_to_do(
+    start, serve_env: dict[str, str]
+) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        serve = await start({**serve_env, "WEB_PORT": str(port)})
+        code = await asyncio.wait_for(serve.proc.wait(), STARTUP_GUARD_S)
+    assert serve.proc.stdout is not None
+    output = (await serve.proc.stdout.read()).decode("utf-8")
+    assert code == 2
+    assert f"127.0.0.1:{port}" in output and "WEB_PORT=0" in output

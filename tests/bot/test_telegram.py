@@ -311,3 +311,31 @@ async def test_webhook_mode_checks_the_secret_and_drops_redelivered_updates(
     assert (forged.status_code, missing.status_code) == (403, 403)
     assert (first.status_code, again.status_code) == (200, 200)
     assert texts_to(stub, 501) == [SLEEP_ANSWER]  # the redelivery was not answered again
+
+
+async def test_a_request_that_never_reached_telegram_is_retried() -> None:
+    """Connection refused: nothing was sent, so even sendMessage may safely try again."""
+    import socket
+
+    from telegram.error import NetworkError
+    from telegram.request import HTTPXRequest
+
+    from bot.telegram_send import call_with_retry
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    request = HTTPXRequest()
+    await request.initialize()
+    tries = 0
+
+    async def send() -> object:
+        nonlocal tries
+        tries += 1
+        return await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/sendMessage")
+
+    with pytest.raises(NetworkError):
+        await call_with_retry(send, what="sendMessage", idempotent=False, attempts=3,
+                              base_delay=0.01)
+    await request.shutdown()
+    assert tries == 3

@@ -5,11 +5,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import cli.safety
 from cli.safety import app
+from core.classify.base import Classifier, FixedClassifier
+from core.errors import ModelError
 
 runner = CliRunner()
+
+# One hint (수면제) that only counts together with the classifier's crisis category.
+NEEDS_CLASSIFIER = "나 수면제 먹고 자려고"
+
+
+@pytest.fixture(autouse=True)
+def small_classifier(monkeypatch: pytest.MonkeyPatch) -> list[Path | None]:
+    """Stand in for the embedded default model (training it takes seconds and writes var/)."""
+    asked: list[Path | None] = []
+
+    def load(model_dir: Path | None) -> Classifier:
+        asked.append(model_dir)
+        return FixedClassifier({NEEDS_CLASSIFIER: "감정/자살충동"}, confidence=0.6)
+
+    monkeypatch.setattr(cli.safety, "_classifier_loader", load)
+    return asked
 
 
 def _test_set(folder: Path, positives: list[str], negatives: list[str]) -> Path:
@@ -82,3 +102,63 @@ def test_wrong_csv_names_the_expected_columns(tmp_path: Path) -> None:
     result = runner.invoke(app, ["eval", "--test-set", str(folder), "--wellness", str(bad)])
     assert result.exit_code == 2
     assert "구분" in result.output
+
+
+def test_both_figures_are_reported_and_the_classifier_adds_what_the_bot_would_catch(
+    tmp_path: Path,
+) -> None:
+    folder = _test_set(tmp_path / "set", ["죽고 싶어", NEEDS_CLASSIFIER], ["배고파 죽겠다"])
+    result = runner.invoke(app, ["eval", "--test-set", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    [ours] = [r for r in json.loads(result.output) if r["name"] == "test set"]
+    assert (ours["detected"], ours["recall"]) == (1, 0.5)
+    assert (ours["with_classifier"]["detected"], ours["with_classifier"]["recall"]) == (2, 1.0)
+    assert ours["with_classifier"]["false_alarms"] == 0
+
+    table = runner.invoke(app, ["eval", "--test-set", str(folder)], env={"COLUMNS": "160"})
+    assert "패턴만" in table.output and "패턴+분류기" in table.output
+
+
+def test_check_judges_what_the_bot_decides_with(tmp_path: Path) -> None:
+    folder = _test_set(tmp_path / "set", ["죽고 싶어", NEEDS_CLASSIFIER], ["배고파 죽겠다"])
+    wellness = str(_wellness(tmp_path / "w.csv"))
+    args = ["eval", "--test-set", str(folder), "--wellness", wellness, "--check"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert runner.invoke(app, [*args, "--no-classifier"]).exit_code == 1
+
+
+def test_no_classifier_measures_patterns_alone(
+    tmp_path: Path, small_classifier: list[Path | None]
+) -> None:
+    folder = _test_set(tmp_path / "set", ["죽고 싶어"], ["배고파 죽겠다"])
+    result = runner.invoke(app, ["eval", "--test-set", str(folder), "--json", "--no-classifier"])
+    assert result.exit_code == 0, result.output
+    assert all(r["with_classifier"] is None for r in json.loads(result.output))
+    assert small_classifier == []
+
+
+def test_every_holdout_pair_is_measured(tmp_path: Path) -> None:
+    folder = _test_set(tmp_path / "set", ["죽고 싶어"], ["배고파 죽겠다"])
+    for name in ("holdout", "holdout2"):
+        (folder / f"{name}_positives.txt").write_text("살기 싫어\n", encoding="utf-8")
+        (folder / f"{name}_negatives.txt").write_text("더워 죽겠네\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", "--test-set", str(folder), "--json"])
+    names = [r["name"] for r in json.loads(result.output)]
+    assert names[:3] == ["test set", "held-out", "held-out 2"]
+
+
+def test_an_unloadable_model_falls_back_to_patterns_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(model_dir: Path | None) -> Classifier:
+        raise ModelError(f"{model_dir} has no buddy_model.json")
+
+    monkeypatch.setattr(cli.safety, "_classifier_loader", broken)
+    folder = _test_set(tmp_path / "set", ["죽고 싶어"], ["배고파 죽겠다"])
+    result = runner.invoke(
+        app, ["eval", "--test-set", str(folder), "--model", str(tmp_path / "none")],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "--no-classifier" in result.output and "패턴만" in result.output
+    assert "패턴+분류기" not in result.output

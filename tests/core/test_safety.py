@@ -41,6 +41,20 @@ WELLNESS = Path(__file__).resolve().parents[3] / "shared" / "data" / "wellness_d
         "이게 마지막 메시지야 다들 안녕",
         "i want to die",
         "kms",
+        # categories the second held-out set showed missing (new sentences, not its own)
+        "ㅈㅏㅅㅏㄹ하고 싶다",  # jamo typed one by one
+        "그냥 안 살고 싶다 이제",
+        "저 같은 건 애초에 태어나지 말았어야 해요",
+        "양화대교 위에 혼자 서 있어",
+        "목 매는 법 검색해봤어",
+        "라이터로 손등 지졌어",
+        "아까 수면제 많이 먹었어",
+        "내가 하늘나라 가면 할머니 볼 수 있겠지 나도 빨리 가고 싶다",
+        "제가 하나만 없으면 다 해결될 텐데",
+        "유서 같은 거 몇 번 써봤어",
+        "연탄 사뒀어 주말에 하려고",
+        "누가 이런 인생을 살고 싶겠냐",
+        "if i was gone nobody would care",
         "아무 일 없었던 듯 길게 이야기하다가 " * 40 + "마지막에 죽고 싶다고 말해요",
     ],
 )
@@ -68,6 +82,11 @@ def test_crisis_phrasings_are_flagged(text: str) -> None:
         "이 동네 살기 싫어 이사 가고 싶어",
         "I ran 5 kms today",
         "죽음이 무서워요",  # fear of death is not suicidal intent
+        "오늘 다리 위에서 야경 사진 찍었어",
+        "바지 안 살고 싶어 너무 비싸",
+        "시험이 그냥 없어졌으면 좋겠다",
+        "감기약 많이 먹었더니 졸려",
+        "ㅋㅋㅋ 진짜 웃기다",
     ],
 )
 def test_idioms_and_neutral_mentions_are_not_flagged(text: str) -> None:
@@ -93,19 +112,20 @@ def test_our_test_set_meets_the_goal() -> None:
     assert result.false_alarm_rate <= 0.03, result.false_alarms
 
 
-def test_held_out_set_keeps_false_alarms_low() -> None:
-    result = evaluate_holdout(CRISIS_SET)
-    assert result is not None
+@pytest.mark.parametrize("name", ["holdout", "holdout2"])
+def test_held_out_sets_keep_false_alarms_low(name: str) -> None:
+    result = evaluate_holdout(CRISIS_SET, name=name)
+    assert result is not None and result.positives >= 40
     assert result.false_alarm_rate <= 0.03, result.false_alarms
-    assert result.recall >= 0.9, result.missed
+    assert result.recall >= 0.95, result.missed
 
 
 @pytest.mark.skipif(not WELLNESS.is_file(), reason="needs ../shared/data (AI Hub wellness CSV)")
 def test_wellness_figures_do_not_regress() -> None:
     result = evaluate_wellness(WELLNESS)
     assert result.positives == 128
-    # Measured 0.953 / 0.0016 when written; the remaining misses are listed in the report.
-    assert result.recall >= 0.95
+    # Measured 0.961 / 0.0016 (patterns alone); the remaining misses are in the report.
+    assert result.recall >= 0.96
     assert result.false_alarm_rate <= 0.03
 
 
@@ -117,9 +137,27 @@ def _prediction(category: str, confidence: float) -> Prediction:
 def test_confident_classifier_flags_phrasing_the_patterns_miss() -> None:
     text = "오늘따라 모든 게 너무 멀게 느껴져"
     assert not assess(text).crisis
-    verdict = assess(text, _prediction("감정/자살충동", 0.9))
+    verdict = assess(text, _prediction("감정/자살충동", 0.995))
     assert verdict.crisis
-    assert "classifier:감정/자살충동@0.90" in verdict.signals
+    assert "classifier:감정/자살충동@0.99" in verdict.signals
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "confidence"),
+    [
+        # what the embedded linear model really said about these ordinary messages
+        ("팔에 문신했어", "증상/자해", 0.91),
+        ("오래오래 건강하게 살고 싶어", "감정/자살충동", 0.85),
+        ("과제 빨리 끝내고 싶다", "감정/자살충동", 0.76),
+        ("보고 싶어 죽겠어", "감정/자살충동", 0.89),
+        ("졸업식에서 마지막 인사했어", "감정/자살충동", 0.7),
+        ("숙제가 없어졌으면 좋겠다", "감정/자살충동", 0.69),
+    ],
+)
+def test_a_word_level_classifier_does_not_turn_ordinary_messages_into_crises(
+    text: str, category: str, confidence: float
+) -> None:
+    assert not assess(text, _prediction(category, confidence)).crisis
 
 
 def test_moderate_classifier_needs_a_lexical_hint() -> None:

@@ -1,0 +1,121 @@
+"""``buddy bench``: measured speed of KoBERT serving and of the whole core under load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.common import fail, settings_or_exit
+from core.errors import BuddyError
+
+app = typer.Typer(
+    help="Benchmarks: KoBERT inference speed, and many users at once through the core.",
+    no_args_is_help=True,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object")]
+QuickOpt = Annotated[bool, typer.Option("--quick", help="A seconds-long smoke run (tiny model, "
+                                                          "few messages): checks, not figures")]
+DataOpt = Annotated[Path | None, typer.Option("--data", help="Dataset folder for utterances "
+                                                               "(default: BUDDY_DATA_DIR)")]
+
+
+def _show(result: dict[str, Any], as_json: bool, rows: list[tuple[str, str]]) -> None:
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"buddy bench {result['benchmark']}", show_header=False)
+    for key, label in rows:
+        value = result.get(key)
+        if value is not None:
+            table.add_row(label, str(value))
+    Console().print(table)
+
+
+@app.command()
+def inference(
+    as_json: JsonOpt = False,
+    quick: QuickOpt = False,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="A trained KoBERT model folder (default: KoBERT-shaped, random "
+                        "encoder, head trained on our dataset)")] = None,
+    messages: Annotated[int | None, typer.Option(
+        "--messages", min=3, help="Messages timed one at a time per method")] = None,
+    threads: Annotated[int | None, typer.Option(
+        "--threads", min=1, help="CPU threads for PyTorch and ONNX Runtime (default: all)")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Seed way vs. plain fp32 PyTorch vs. Buddy's int8 ONNX path, on the same utterances."""
+    from bench.inference import InferenceBenchConfig, run_inference_bench
+
+    try:
+        import onnxruntime  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError:
+        fail("this benchmark needs the KoBERT extra: pip install -e '.[kobert]'")
+    data_dir = data or settings_or_exit().data_dir
+    cfg = InferenceBenchConfig.quick(data_dir) if quick else InferenceBenchConfig(data_dir=data_dir)
+    cfg.model_dir = model
+    if messages:
+        cfg.latency_messages = messages
+    cfg.threads = threads
+    try:
+        result = run_inference_bench(cfg)
+    except BuddyError as exc:
+        fail(str(exc))
+    _show(result, as_json, [
+        ("seed_p50_ms", "seed: fp32, padded to 512, p50 ms"),
+        ("baseline_p50_ms", "baseline: fp32 inference_mode, p50 ms"),
+        ("optimized_p50_ms", "optimized: int8 ONNX, p50 ms"),
+        ("speedup", "speedup over baseline (p50)"),
+        ("speedup_over_seed", "speedup over seed (p50)"),
+        ("baseline_throughput_msgs_per_s", "baseline msgs/s, bursts of 32"),
+        ("optimized_throughput_msgs_per_s", "optimized msgs/s, bursts of 32 (micro-batched)"),
+        ("agreement", "top-1 agreement with baseline"),
+        ("agreement_n", "held-out utterances compared"),
+    ])
+
+
+@app.command()
+def serve(
+    as_json: JsonOpt = False,
+    quick: QuickOpt = False,
+    users: Annotated[int | None, typer.Option("--users", min=1, help="Simulated users")] = None,
+    per_user: Annotated[int | None, typer.Option(
+        "--messages-per-user", min=1, help="Messages each user sends, one after another")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="A model folder (default: the embedded default)")] = None,
+    data: DataOpt = None,
+) -> None:
+    """Many users at once through the core with a SQLite log: throughput, latency, rows."""
+    from bench.serve_load import ServeBenchConfig, run_serve_bench
+
+    settings = settings_or_exit()
+    data_dir = data or settings.data_dir
+    cache = settings.var_dir / "models"
+    cfg = ServeBenchConfig.quick(data_dir, cache) if quick else ServeBenchConfig(
+        data_dir=data_dir, cache_dir=cache)
+    cfg.model_dir = model
+    cfg.users = users or cfg.users
+    cfg.messages_per_user = per_user or cfg.messages_per_user
+    try:
+        result = asyncio.run(run_serve_bench(cfg))
+    except BuddyError as exc:
+        fail(str(exc))
+    _show(result, as_json, [
+        ("messages_sent", "messages sent"),
+        ("throughput_msgs_per_s", "replies per second"),
+        ("latency_p50_ms", "latency p50 ms"),
+        ("latency_p99_ms", "latency p99 ms"),
+        ("throughput_logged_msgs_per_s", "messages per second, until all logged"),
+        ("rows_logged", "rows logged"),
+        ("rows_expected", "rows expected (2 per message)"),
+        ("first_message_ms", "first message after start, ms"),
+    ])

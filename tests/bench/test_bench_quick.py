@@ -1,0 +1,68 @@
+"""``buddy bench`` runs end to end and reports sane figures (never judged on speed here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _buddy(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
+        timeout=timeout, env=env, check=False,
+    )
+
+
+def _json(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.kobert
+def test_inference_quick_reports_all_three_ways_and_their_agreement():
+    pytest.importorskip("torch")
+    pytest.importorskip("onnxruntime")
+    result = _json(_buddy("bench", "inference", "--quick", "--json"))
+
+    for key in ("seed_p50_ms", "baseline_p50_ms", "optimized_p50_ms",
+                "baseline_throughput_msgs_per_s", "optimized_throughput_msgs_per_s"):
+        assert result[key] > 0, key
+    assert result["speedup"] == pytest.approx(
+        result["baseline_p50_ms"] / result["optimized_p50_ms"], rel=0.02)
+    assert 0.0 <= result["agreement"] <= 1.0
+    assert result["agreement_n"] == 40
+    assert result["model"]["layers"] == 2 and result["model"]["labels"] == 359
+    assert result["reference"]["train_utterances"] > 0
+    memory = result["memory_mb"]
+    assert memory["rss_end"] > 0
+    assert 0 < memory["file_int8_onnx"] < memory["file_fp32_safetensors"]
+    assert 3 <= result["messages"]["tokens_p50"] <= 64
+
+
+def test_serve_quick_logs_every_message_of_every_user():
+    result = _json(_buddy("bench", "serve", "--quick", "--json", "--users", "4",
+                          "--messages-per-user", "3"))
+
+    assert result["messages_sent"] == 12 and result["replies"] == 12
+    assert result["rows_logged"] == result["rows_expected"] == 24
+    assert result["rows_by_role"] == {"bot": 12, "user": 12}
+    assert result["every_message_logged"] is True
+    assert result["unique_texts"] == 12
+    assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"]
+    assert result["throughput_msgs_per_s"] > 0
+    assert sum(result["reply_kinds"].values()) == 12
+
+
+def test_serve_prints_a_readable_table_without_json():
+    proc = _buddy("bench", "serve", "--quick", "--users", "2", "--messages-per-user", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "rows logged" in proc.stdout and "latency p99 ms" in proc.stdout
