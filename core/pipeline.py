@@ -34,11 +34,12 @@ from core.safety import (
 )
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
-from core.text import has_hangul, has_words, normalize
+from core.text import MODEL_MAX_CHARS, has_hangul, has_words, normalize
 
 log = logging.getLogger(__name__)
 
 CLASSIFY_TIMEOUT_S = 10.0
+SAFETY_MAX_CHARS = 20_000  # a crisis sentence at the end of a long message still counts
 # The last line of defence if the safety module itself breaks: never fail open.
 _EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰어내", "killmyself", "suicide")
 
@@ -113,8 +114,10 @@ class Buddy:
         started = time.perf_counter()
         now = datetime.now(timezone.utc)
         key = self.user_key(message.platform, message.user_id)
-        text = normalize(message.text) if message.kind == "text" else ""
-        assessment = _safe_assess(text) if text else SafetyAssessment(False, (), "none")
+        # Safety reads (nearly) everything the user wrote; only the model's input is capped.
+        full = normalize(message.text, SAFETY_MAX_CHARS) if message.kind == "text" else ""
+        text = full[:MODEL_MAX_CHARS]
+        assessment = _safe_assess(full) if full else SafetyAssessment(False, (), "none")
         prediction: Prediction | None = None
 
         if assessment.crisis:
@@ -131,7 +134,7 @@ class Buddy:
         else:
             prediction = await self._classify(text)
             if prediction is not None:
-                assessment = _safe_assess(text, prediction)
+                assessment = _safe_assess(full, prediction)
             reply = self._choose(key, text, prediction, assessment)
 
         reply = self._with_identity(reply, key, now)

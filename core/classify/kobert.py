@@ -25,11 +25,14 @@ import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.classify.base import Prediction
 from core.classify.model_folder import read_manifest
 from core.errors import ModelError
+
+if TYPE_CHECKING:
+    from core.classify.onnx_runtime import OnnxKoBertClassifier
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +163,15 @@ class KoBertClassifier:
         return self._labels
 
     @classmethod
-    def load(cls, folder: Path, device: str | None = None) -> KoBertClassifier:
-        """Load a KoBERT model folder, refusing a damaged or foreign one with the fix."""
+    def load(
+        cls, folder: Path, device: str | None = None, prefer_onnx: bool = True
+    ) -> KoBertClassifier | OnnxKoBertClassifier:
+        """Load a KoBERT model folder, refusing a damaged or foreign one with the fix.
+
+        On CPU, a current ``model.int8.onnx`` export in the folder is served instead of the
+        fp32 weights (same answers, several times faster); ``prefer_onnx=False`` forces
+        PyTorch.
+        """
         folder = Path(folder)
         manifest = read_manifest(folder)
         if manifest.backend != BACKEND:
@@ -188,6 +198,14 @@ class KoBertClassifier:
                 f"do not match the {len(manifest.labels)} categories in the manifest; the folder "
                 "mixes files from different trainings. Retrain with `buddy train`."
             )
+        # --- fast serving path (core/classify/onnx_runtime.py, `buddy bench inference`) ---
+        if prefer_onnx and device in (None, "cpu"):
+            from core.classify.onnx_runtime import load_current_export
+
+            fast = load_current_export(folder)
+            if fast is not None:
+                return fast
+        # --- end of the fast serving path ---
         tokenizer = load_kobert_tokenizer(folder)
         try:
             model = transformers.AutoModelForSequenceClassification.from_pretrained(

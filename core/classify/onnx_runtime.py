@@ -315,19 +315,32 @@ class OnnxKoBertClassifier:
         return out
 
 
+def load_current_export(folder: Path, threads: int | None = None) -> OnnxKoBertClassifier | None:
+    """The folder's int8 ONNX classifier, or None when PyTorch must serve instead.
+
+    None when there is no export, when it is stale (weights retrained since), when
+    onnxruntime is not installed or cannot read the file; each case but the first is logged
+    with what to do, so a slow server is never a silent mystery.
+    """
+    folder = Path(folder)
+    if not (folder / ONNX_FILE).is_file():
+        log.info("%s has no %s; serving fp32 PyTorch (export_onnx makes it several times "
+                 "faster)", folder, ONNX_FILE)
+        return None
+    try:
+        return OnnxKoBertClassifier.load(folder, threads=threads)
+    except ModelError as exc:
+        log.warning("serving with PyTorch instead of ONNX: %s", exc)
+        return None
+
+
 def load_serving_classifier(folder: Path, threads: int | None = None) -> Classifier:
     """The fastest faithful classifier for a KoBERT folder: int8 ONNX when its export is
-    current and onnxruntime is installed, else fp32 PyTorch (with a hint how to speed up).
+    current and onnxruntime is installed, else fp32 PyTorch.
     """
     from core.classify.kobert import KoBertClassifier
 
-    folder = Path(folder)
-    if (folder / ONNX_FILE).is_file():
-        try:
-            return OnnxKoBertClassifier.load(folder, threads=threads)
-        except ModelError as exc:
-            log.warning("serving with PyTorch instead of ONNX: %s", exc)
-    else:
-        log.info("%s has no %s; serving fp32 PyTorch (export_onnx makes it ~4x faster)",
-                 folder, ONNX_FILE)
-    return KoBertClassifier.load(folder)
+    fast = load_current_export(folder, threads)
+    if fast is not None:
+        return fast
+    return KoBertClassifier.load(Path(folder), prefer_onnx=False)

@@ -208,3 +208,16 @@ def test_exporting_a_linear_folder_is_refused(tmp_path):
     write_manifest(tmp_path, Manifest(backend="linear", labels=["a", "b"]), {})
     with pytest.raises(ModelError, match="only KoBERT"):
         export_onnx(tmp_path)
+
+
+def test_the_model_loader_serves_the_int8_export_when_there_is_one(exported_dir, trained_dir):
+    """What `buddy serve` gets for a KoBERT folder: ONNX when exported, PyTorch otherwise."""
+    from core.classify.kobert import KoBertClassifier
+    from core.classify.loader import load_model
+    from core.classify.onnx_runtime import OnnxKoBertClassifier
+
+    served = load_model(exported_dir)
+    assert isinstance(served, OnnxKoBertClassifier)
+    assert served.predict([UNSEEN["증상/불면"]])[0].category == "증상/불면"
+    assert isinstance(load_model(trained_dir), KoBertClassifier)
+    assert isinstance(KoBertClassifier.load(exported_dir, prefer_onnx=False), KoBertClassifier)

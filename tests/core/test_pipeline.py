@@ -150,6 +150,12 @@ async def test_huge_message_is_answered_and_logged_in_full(writer: LogWriter) ->
     assert (await logged(writer))[0].text == text.replace("\x00", "")
 
 
+async def test_crisis_at_the_end_of_a_long_message_is_still_seen() -> None:
+    text = "오늘 회사에서 있었던 일을 길게 말해 볼게요. " * 60 + "그래서 이제 그냥 죽고 싶어요."
+    assert len(text) > 1000
+    assert (await make_buddy().handle(msg(text))).crisis
+
+
 async def test_goodbye_ends_the_conversation() -> None:
     buddy = make_buddy()
     first = await buddy.handle(msg("안녕"))
