@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cli.common import fail, settings_or_exit
+from core import replies
 from core.answers import AnswerBook
 from core.app import load_configured_model, open_buddy
 from core.errors import BuddyError
@@ -76,7 +77,7 @@ def chat() -> None:
     async def run() -> None:
         async with open_buddy(settings) as buddy:
             typer.secho("버디와 대화를 시작합니다. 끝내려면 '그만할래' 또는 Ctrl-D.", fg="green")
-            typer.echo(f"버디: {Buddy_greeting()}")
+            typer.echo(f"버디: {replies.WELCOME}")
             user = getpass.getuser()
             while True:
                 try:
@@ -94,9 +95,3 @@ def chat() -> None:
         asyncio.run(run())
     except BuddyError as exc:
         fail(str(exc))
-
-
-def Buddy_greeting() -> str:  # noqa: N802 - reads as a phrase at the call site
-    from core import replies
-
-    return replies.GREETINGS[0]
