@@ -119,10 +119,14 @@ def _quantize(src: Path, dst: Path) -> None:
 
     graph = onnx.load(str(src), load_external_data=False).graph
     keep_fp32 = [n.name for n in graph.node if "classifier" in n.name or "pooler" in n.name]
-    quantize_dynamic(
-        str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
-        nodes_to_exclude=keep_fp32, extra_options={"MatMulConstBOnly": True},
-    )
+    logging.disable(logging.INFO)  # the quantiser logs one INFO line per tensor on the root logger
+    try:
+        quantize_dynamic(
+            str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
+            nodes_to_exclude=keep_fp32, extra_options={"MatMulConstBOnly": True},
+        )
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def export_onnx(folder: Path, *, quantize: bool = True) -> Path:

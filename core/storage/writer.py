@@ -111,6 +111,7 @@ class LogWriter:
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._degraded = False
         self.written = 0
         self.failures = 0
 
@@ -141,6 +142,8 @@ class LogWriter:
             self._append_journal([turn])
             return
         self._pending.append(turn)
+        if self._degraded:  # the database is away: a crash now must not lose this turn
+            self._append_journal([turn])
         self._idle.clear()
         self._wake.set()
 
@@ -193,6 +196,7 @@ class LogWriter:
                 raise
             except Exception as exc:  # any database failure: keep the rows, retry later
                 self.failures += 1
+                self._degraded = True
                 log.warning("log write failed (%s); %d turns kept, retrying in %.1fs",
                             type(exc).__name__, len(self._pending), backoff)
                 self._write_journal(self._pending)
@@ -200,6 +204,7 @@ class LogWriter:
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
             backoff = 0.2
+            self._degraded = False
             self.written += n
             del self._pending[: len(batch)]
             if not self._pending:

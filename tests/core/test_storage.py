@@ -98,13 +98,16 @@ async def test_locked_database_loses_nothing_and_writes_nothing_twice(
         assert not await writer.flush(timeout=6.5)  # cannot land while locked
         assert writer.failures >= 1
         assert (tmp_path / "journal.jsonl").exists()  # kept on disk meanwhile
+        writer.submit(_turn(text="다운 중에 온 메시지"))  # a hard kill right now loses nothing:
+        journal = (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
+        assert len(journal.splitlines()) == 6 and "다운 중에 온 메시지" in journal
     finally:
         lock.rollback()
         lock.close()
     assert await writer.flush(timeout=10)
     await writer.aclose()
     await engine.dispose()
-    assert await _count(sqlite_url) == 10
+    assert await _count(sqlite_url) == 12
     assert not (tmp_path / "journal.jsonl").exists()
 
 
