@@ -6,6 +6,9 @@ few for a large model to shine without a GPU, while a linear model trains in sec
 laptop and answers in about a millisecond. Category names (``감정/우울감`` → ``우울감``)
 are added as one extra example each: they are the most condensed description of the
 category there is, and on the wellness data they add about 1.5 points of accuracy.
+Two more things help the many categories with ~5 examples: SVMs over each category's
+ancestors (``배경`` and ``배경/학교`` for ``배경/학교/결석``), folded into the leaf weights,
+and the bot replies as down-weighted examples (CV on the train part: top-1 45.8 → 47.3 %).
 
 A model folder holds ``linear.json`` (hyper-parameters, labels, vocabularies) and
 ``linear.safetensors`` (idf vectors, weight matrix, bias) next to the manifest: no pickle,
@@ -61,6 +64,7 @@ class LinearHyper:
     parent_weights: list[float] = field(default_factory=lambda: [0.2, 0.7])
     calibration_folds: int = 3
     max_iter: int = 5000
+    tol: float = 1e-3  # 1e-4 gives identical CV figures and costs ~25% more time
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinearHyper:
@@ -241,7 +245,7 @@ def _svm_columns(
     absent from ``y`` get bias -1e3 so they never win."""
     from sklearn.svm import LinearSVC
 
-    svm = LinearSVC(C=hyper.C, random_state=seed, max_iter=hyper.max_iter)
+    svm = LinearSVC(C=hyper.C, random_state=seed, max_iter=hyper.max_iter, tol=hyper.tol)
     svm.fit(X, y, sample_weight=weights)
     w = np.zeros((X.shape[1], n_classes), dtype=np.float32)
     b = np.full(n_classes, -1e3, dtype=np.float32)
@@ -286,9 +290,10 @@ def _fit_scores(
         if not beta or n_groups < 2 or len(np.unique(groups[y])) < 2:
             continue
         gw, gb = _svm_columns(X, groups[y], n_groups, sw, hyper, seed)
-        seen = b > -1e3
-        w[:, seen] += beta * gw[:, groups[seen]]
-        b[seen] += beta * gb[groups[seen]]
+        for g in np.unique(groups[b > -1e3]):  # per group: no (features × labels) temporary
+            members = np.flatnonzero((groups == g) & (b > -1e3))
+            w[:, members] += beta * gw[:, g : g + 1]
+            b[members] += beta * gb[g]
     return space, w, b
 
 

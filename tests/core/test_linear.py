@@ -11,7 +11,7 @@ import pytest
 
 from core.classify.base import Classifier
 from core.classify.embedded import default_model_dir, ensure_default_model
-from core.classify.linear import LinearClassifier, train_linear
+from core.classify.linear import LinearClassifier, ancestor_groups, train_linear
 from core.classify.loader import load_answers, load_model
 from core.dataset.records import Dataset, Example
 from core.errors import ModelError
@@ -140,3 +140,62 @@ def test_embedded_default_follows_data_and_repairs_damage(tmp_path: Path) -> Non
     with open(data / "part.jsonl", "a", encoding="utf-8") as fh:
         fh.write('{"text": "잠이 오지 않아", "category": "증상/불면"}\n')
     assert ensure_default_model(data, cache) != first
+
+
+def test_ancestor_groups_follow_the_category_path() -> None:
+    labels = ["감정/분노", "감정/우울감", "배경/학교", "배경/학교/결석", "모호함"]
+    top = ancestor_groups(labels, 1).tolist()  # 감정 | 배경 | 모호함
+    assert top[0] == top[1] and top[2] == top[3] and len(set(top)) == 3
+    # two segments deep: 배경/학교/결석 joins its parent 배경/학교, shallower labels stand alone
+    mid = ancestor_groups(labels, 2).tolist()
+    assert mid[2] == mid[3] and len(set(mid)) == 4
+
+
+def _siblings() -> Dataset:
+    """Two 배경/학교 leaves, one with a single utterance, plus an unrelated category."""
+    return Dataset([
+        *(Example(t, "배경/학교/성적") for t in
+          ["학교 성적이 떨어졌어", "학교 시험을 망쳤어", "학교 공부가 안 돼", "학교 숙제가 밀렸어"]),
+        Example("학교 가기 싫어", "배경/학교/결석"),
+        *(Example(t, "감정/분노") for t in
+          ["너무 화가 나", "화가 치밀어", "분노가 차올라", "화나서 미치겠어", "짜증 나고 화나"]),
+    ])
+
+
+def test_sibling_categories_share_evidence(tmp_path: Path) -> None:
+    # Ancestor sharing: a query about school moves probability from the unrelated category
+    # to the other 배경/학교 leaf, compared with a flat model trained on the same data.
+    query = ["학교 결석"]
+    shared = train_linear(_siblings(), tmp_path / "p", seed=42).predict_proba(query)[0]
+    flat_model = train_linear(_siblings(), tmp_path / "f", seed=42, parent_weights=[])
+    flat = flat_model.predict_proba(query)[0]
+    labels = list(flat_model.labels)
+    assert shared.argmax() == flat.argmax() == labels.index("배경/학교/결석")
+    assert shared[labels.index("배경/학교/성적")] > flat[labels.index("배경/학교/성적")]
+    assert shared[labels.index("감정/분노")] < flat[labels.index("감정/분노")]
+
+
+def test_bot_answers_teach_their_category(tmp_path: Path) -> None:
+    data = tiny()
+    data.answers = {"증상/불면": ["따뜻한 허브차와 족욕으로 긴장을 풀어 보세요"]}
+    used = train_linear(data, tmp_path / "a", seed=42)
+    unused = train_linear(data, tmp_path / "n", seed=42, answer_weight=0.0)
+    query = ["허브차 족욕"]  # words that appear only in the answer
+    assert used.predict(query)[0].category == "증상/불면"
+    i = list(used.labels).index("증상/불면")
+    assert used.predict_proba(query)[0][i] > unused.predict_proba(query)[0][i]
+
+
+def test_folders_from_before_new_options_still_load(tmp_path: Path, model_dir: Path) -> None:
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(model_dir, old)
+    config = json.loads((old / "linear.json").read_text("utf-8"))
+    for key in ("answer_weight", "parent_weights", "tol"):
+        del config["hyper"][key]
+    (old / "linear.json").write_text(json.dumps(config, ensure_ascii=False), "utf-8")
+    np.testing.assert_array_equal(
+        LinearClassifier.load(old).predict_proba(["잠을 못 자"]),
+        LinearClassifier.load(model_dir).predict_proba(["잠을 못 자"]),
+    )
