@@ -32,6 +32,7 @@ from core.safety import (
     crisis_reply,
     safety_followup_reply,
 )
+from core.safety.detector import classifier_signal
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
 from core.text import MODEL_MAX_CHARS, has_hangul, has_words, normalize
@@ -133,7 +134,8 @@ class Buddy:
             reply = self._fixed(replies.TOO_FAST, ReplyKind.FALLBACK)
         else:
             prediction = await self._classify(text)
-            if prediction is not None:
+            if prediction is not None and classifier_signal(prediction) is not None:
+                # only a likely crisis category can change the decision: re-check with it
                 assessment = _safe_assess(full, prediction)
             reply = self._choose(key, text, prediction, assessment)
 

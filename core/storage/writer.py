@@ -87,7 +87,7 @@ async def write_turns(session: AsyncSession, turns: Sequence[TurnRecord]) -> int
                 )
             )
             written += 1
-        await session.flush()
+    await session.flush()  # one round of inserts per batch, not per turn
     return written
 
 

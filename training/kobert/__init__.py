@@ -48,8 +48,19 @@ def run_training(
     result = fine_tune(train, val, args, Path(out), keep_checkpoints=keep_checkpoints)
     if result.is_main_process:
         save_model_folder(result, Path(out), args, dataset.answers, data_hash, summary)
+        _export_serving_path(Path(out))
     result.wait_for_everyone()
     return Path(out)
+
+
+def _export_serving_path(folder: Path) -> None:
+    """Write the int8 ONNX file the bot serves on CPU; PyTorch stays the fallback."""
+    try:
+        from core.classify.onnx_runtime import export_onnx
+
+        export_onnx(folder)
+    except Exception as exc:  # serving still works from model.safetensors
+        log.warning("ONNX export failed (%s); Buddy will serve this model with PyTorch", exc)
 
 
 def train_kobert(
