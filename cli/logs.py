@@ -527,6 +527,11 @@ async def _labels(sessions: Sessions, settings: Settings) -> list[str]:
 
         with contextlib.suppress(Exception):  # a broken model folder must not block corrections
             labels.update(read_manifest(Path(settings.buddy_model)).labels)
+    else:  # the embedded default knows the categories of the dataset it is trained from
+        from core.dataset.formats import load_dataset
+
+        with contextlib.suppress(Exception):
+            labels.update(load_dataset(Path(settings.data_dir)).categories)
     async with sessions() as s:
         labels.update(await q.known_categories(s))
     return sorted(labels)

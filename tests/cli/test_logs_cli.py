@@ -145,6 +145,20 @@ def test_relabel_and_export_corrections_train_file(tmp_path: Path, seeded: Seede
     assert all(a.startswith("cli:") for a in actors)
 
 
+def test_relabel_may_use_any_category_the_embedded_model_knows(
+    tmp_path: Path, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "dataset"
+    data.mkdir()
+    (data / "mine.jsonl").write_text(
+        json.dumps({"category": "증상/불면", "utterances": ["잠이 안 와"], "answers": ["힘드셨죠"]},
+                   ensure_ascii=False) + "\n", encoding="utf-8")
+    monkeypatch.setenv("BUDDY_DATA_DIR", str(data))
+    r = run("relabel", seeded.user_messages["vague"][:8], "증상/불면")  # not yet in the log
+    assert r.exit_code == 0, r.output
+    assert "→ 증상/불면" in r.stdout
+
+
 def test_review_marks_crisis(tmp_path: Path, seeded: Seeded) -> None:
     mid = seeded.user_messages["crisis"]
     row = next(line for line in run("list").stdout.splitlines()
