@@ -62,6 +62,8 @@ class Call:
 
 @dataclass
 class Fault:
+    """A queued misbehaviour for the next call of one method."""
+
     kind: str  # "retry_after" or "late"
     seconds: float
 
@@ -116,9 +118,11 @@ class TelegramStub:
         return self.push({"message": msg})
 
     def text(self, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
+        """Queue a plain text message from ``user_id``."""
         return self.message(user_id, text=text, **kw)
 
     def command(self, user_id: int, command: str, **kw: Any) -> dict[str, Any]:
+        """Queue ``/command args`` with the bot_command entity Telegram would add."""
         name = command.split()[0]
         return self.message(user_id, text=command,
                             entities=[{"type": "bot_command", "offset": 0, "length": len(name)}],
@@ -163,6 +167,7 @@ class TelegramStub:
 
     async def wait_sent(self, chat_id: int, count: int = 1, method: str = "sendMessage"
                         ) -> list[Call]:
+        """Wait until ``chat_id`` got at least ``count`` calls of ``method``; return them."""
         await self.wait_for(lambda: len(self.sent(chat_id, method)) >= count)
         return self.sent(chat_id, method)
 

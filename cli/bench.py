@@ -1,4 +1,4 @@
-"""``buddy bench``: measured speed of KoBERT serving and of the whole core under load."""
+"""``buddy bench``: measured speed of KoBERT serving, of the core and of Telegram under load."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cli.common import fail, settings_or_exit
 from core.errors import BuddyError
 
 app = typer.Typer(
-    help="Benchmarks: KoBERT inference speed, and many users at once through the core.",
+    help="Benchmarks: KoBERT inference speed; many users at once through the core and Telegram.",
     no_args_is_help=True,
 )
 
@@ -119,3 +119,49 @@ def serve(
         ("rows_expected", "rows expected (2 per message)"),
         ("first_message_ms", "first message after start, ms"),
     ])
+
+
+@app.command()
+def telegram(
+    as_json: JsonOpt = False,
+    quick: QuickOpt = False,
+    users: Annotated[int | None, typer.Option("--users", min=1, help="Simulated users")] = None,
+    per_user: Annotated[int | None, typer.Option(
+        "--messages-per-user", min=1, help="Messages each user sends, one after another")] = None,
+    model: Annotated[Path | None, typer.Option(
+        "--model", help="A model folder (default: the embedded default)")] = None,
+    data: DataOpt = None,
+) -> None:
+    """The serve load through the real Telegram adapter and a local stand-in Bot API.
+
+    Exits with 1 when any message went unanswered, was answered twice, or was not logged.
+    """
+    from bench.telegram_load import TelegramBenchConfig, run_telegram_bench
+
+    settings = settings_or_exit()
+    data_dir = data or settings.data_dir
+    cache = settings.var_dir / "models"
+    cfg = TelegramBenchConfig.quick(data_dir, cache) if quick else TelegramBenchConfig(
+        data_dir=data_dir, cache_dir=cache)
+    cfg.model_dir = model
+    cfg.users = users or cfg.users
+    cfg.messages_per_user = per_user or cfg.messages_per_user
+    try:
+        result = asyncio.run(run_telegram_bench(cfg))
+    except BuddyError as exc:
+        fail(str(exc))
+    _show(result, as_json, [
+        ("messages_sent", "messages sent"),
+        ("replies_delivered", "replies delivered"),
+        ("duplicates", "duplicates"),
+        ("missing_replies", "missing replies"),
+        ("throughput_msgs_per_s", "replies per second"),
+        ("latency_p50_ms", "update queued -> sendMessage, p50 ms"),
+        ("latency_p99_ms", "update queued -> sendMessage, p99 ms"),
+        ("rows_logged", "rows logged"),
+        ("rows_expected", "rows expected (2 per message)"),
+    ])
+    if not result["ok"]:
+        typer.secho("some messages were unanswered, answered twice or not logged",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)

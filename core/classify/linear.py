@@ -30,7 +30,13 @@ from typing import Any
 import numpy as np
 
 from core.classify.base import Prediction
-from core.classify.features import FeatureSpace, TfidfView, char_ngrams, morph_terms
+from core.classify.features import (
+    FeatureSpace,
+    TfidfView,
+    char_ngrams,
+    morph_terms,
+    prefetch_morph_terms,
+)
 from core.classify.model_folder import Manifest, write_manifest
 from core.dataset.records import Dataset
 from core.errors import DataFormatError, ModelError
@@ -155,6 +161,8 @@ class LinearClassifier:
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Raw decision scores, one row per text, one column per label."""
         out = np.empty((len(texts), len(self._labels)), dtype=np.float32)
+        if self.hyper.morph and len(texts) > 1:
+            prefetch_morph_terms(texts)
         for r, text in enumerate(texts):
             idx, val = self._space.row(text)
             out[r] = self._b + val @ self._w[idx] if len(idx) else self._b

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.storage.models import Conversation, Message, User
@@ -25,70 +28,87 @@ from core.storage.records import TurnRecord
 log = logging.getLogger(__name__)
 
 
-async def write_turns(session: AsyncSession, turns: Sequence[TurnRecord]) -> int:
-    """Insert users, conversations and messages not yet present; returns messages written."""
-    import json
+async def write_turns(
+    session: AsyncSession, turns: Sequence[TurnRecord], *, check_existing: bool = True
+) -> int:
+    """Insert users, conversations and messages not yet present; returns messages written.
 
+    Rows go in as one multi-row statement per table (no ORM objects: building and flushing
+    them cost more than the inserts). ``check_existing=False`` skips looking up message ids
+    that already landed; the writer passes it only for a batch never tried before, which
+    cannot have landed.
+    """
     user_keys = {t.user_key for t in turns}
     conv_ids = {t.conversation_id for t in turns}
-    msg_ids = [m.id for t in turns for m in t.messages]
-    users = {
-        u.id: u for u in (await session.scalars(select(User).where(User.id.in_(user_keys))))
-    }
-    convs = {
-        c.id: c
-        for c in (await session.scalars(select(Conversation).where(Conversation.id.in_(conv_ids))))
-    }
-    present = set(await session.scalars(select(Message.id).where(Message.id.in_(msg_ids))))
-    written = 0
+    known_users = set(await session.scalars(select(User.id).where(User.id.in_(user_keys))))
+    known_convs = set(
+        await session.scalars(select(Conversation.id).where(Conversation.id.in_(conv_ids)))
+    )
+    present: set[str] = set()
+    if check_existing:
+        msg_ids = [m.id for t in turns for m in t.messages]
+        present = set(await session.scalars(select(Message.id).where(Message.id.in_(msg_ids))))
+    # Later turns win, as they did when one object per row was updated turn by turn.
+    new_users: dict[str, dict[str, Any]] = {}
+    seen_users: dict[str, datetime] = {}
+    new_convs: dict[str, dict[str, Any]] = {}
+    seen_convs: dict[str, datetime] = {}
+    rows: list[dict[str, Any]] = []
     for turn in turns:
         last = max((m.created_at for m in turn.messages), default=turn.conversation_started_at)
-        user = users.get(turn.user_key)
-        if user is None:
-            user = User(id=turn.user_key, platform=turn.platform, created_at=last)
-            user.last_seen_at = last
-            session.add(user)
-            users[user.id] = user
+        if turn.user_key in known_users:
+            seen_users[turn.user_key] = last
+        elif turn.user_key in new_users:
+            new_users[turn.user_key]["last_seen_at"] = last
         else:
-            user.last_seen_at = last
-        conv = convs.get(turn.conversation_id)
-        if conv is None:
-            conv = Conversation(
-                id=turn.conversation_id,
-                user_id=turn.user_key,
-                platform=turn.platform,
-                started_at=turn.conversation_started_at,
-                last_message_at=last,
-            )
-            session.add(conv)
-            convs[conv.id] = conv
+            new_users[turn.user_key] = {"id": turn.user_key, "platform": turn.platform,
+                                        "created_at": last, "last_seen_at": last}
+        if turn.conversation_id in known_convs:
+            seen_convs[turn.conversation_id] = last
+        elif turn.conversation_id in new_convs:
+            new_convs[turn.conversation_id]["last_message_at"] = last
         else:
-            conv.last_message_at = last
+            new_convs[turn.conversation_id] = {
+                "id": turn.conversation_id, "user_id": turn.user_key, "platform": turn.platform,
+                "started_at": turn.conversation_started_at, "last_message_at": last,
+            }
         for m in turn.messages:
             if m.id in present:
                 continue
             present.add(m.id)
-            session.add(
-                Message(
-                    id=m.id,
-                    conversation_id=turn.conversation_id,
-                    user_id=turn.user_key,
-                    platform=turn.platform,
-                    role=m.role,
-                    text=m.text,
-                    kind=m.kind,
-                    category=m.category,
-                    confidence=m.confidence,
-                    crisis=m.crisis,
-                    signals=json.dumps(list(m.signals), ensure_ascii=False) if m.signals else None,
-                    model_id=m.model_id,
-                    latency_ms=m.latency_ms,
-                    created_at=m.created_at,
-                )
-            )
-            written += 1
-    await session.flush()  # one round of inserts per batch, not per turn
-    return written
+            rows.append({
+                "id": m.id,
+                "conversation_id": turn.conversation_id,
+                "user_id": turn.user_key,
+                "platform": turn.platform,
+                "role": m.role,
+                "text": m.text,
+                "kind": m.kind,
+                "category": m.category,
+                "confidence": m.confidence,
+                "crisis": m.crisis,
+                "signals": json.dumps(list(m.signals), ensure_ascii=False) if m.signals else None,
+                "model_id": m.model_id,
+                "latency_ms": m.latency_ms,
+                "created_at": m.created_at,
+                "reviewed_at": None,
+            })
+    if new_users:
+        await session.execute(insert(User), list(new_users.values()))
+    if seen_users:
+        await session.execute(
+            update(User), [{"id": k, "last_seen_at": at} for k, at in seen_users.items()]
+        )
+    if new_convs:
+        await session.execute(insert(Conversation), list(new_convs.values()))
+    if seen_convs:
+        await session.execute(
+            update(Conversation),
+            [{"id": k, "last_message_at": at} for k, at in seen_convs.items()],
+        )
+    if rows:
+        await session.execute(insert(Message), rows)
+    return len(rows)
 
 
 class LogWriter:
@@ -112,6 +132,10 @@ class LogWriter:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._degraded = False
+        # How many turns at the head of the queue may already be in the database (replayed
+        # from a journal, or in a batch whose write failed, maybe after landing): only
+        # those are checked for ids that landed.
+        self._suspect = 0
         self.written = 0
         self.failures = 0
 
@@ -131,6 +155,7 @@ class LogWriter:
             if replay:
                 log.warning("replaying %d logged turns kept while the database was away", len(replay))
                 self._pending[:0] = replay
+                self._suspect += len(replay)
                 self._idle.clear()
                 self._wake.set()
         self._task = asyncio.create_task(self._run(), name="buddy-log-writer")
@@ -191,11 +216,12 @@ class LogWriter:
             batch = self._pending[: self._batch_size]
             try:
                 async with self._sessions() as session, session.begin():
-                    n = await write_turns(session, batch)
+                    n = await write_turns(session, batch, check_existing=self._suspect > 0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # any database failure: keep the rows, retry later
                 self.failures += 1
+                self._suspect = max(self._suspect, len(batch))
                 self._degraded = True
                 log.warning("log write failed (%s); %d turns kept, retrying in %.1fs",
                             type(exc).__name__, len(self._pending), backoff)
@@ -206,6 +232,7 @@ class LogWriter:
             backoff = 0.2
             self._degraded = False
             self.written += n
+            self._suspect = max(0, self._suspect - len(batch))
             del self._pending[: len(batch)]
             if not self._pending:
                 self._clear_journal()
