@@ -3,6 +3,8 @@
 # and prints the DATABASE_URL_POSTGRES_TEST to use. Installs Debian's server if missing.
 set -euo pipefail
 port=${PGPORT:-54329}
+# take the next free port if another server (an earlier run's) holds this one
+while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$pgbin" ]; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null

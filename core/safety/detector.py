@@ -9,6 +9,7 @@ raise and does not fail open.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from core.classify.base import Prediction
@@ -63,6 +64,40 @@ def _rule_hits(rule: Rule, v: Views) -> tuple[list[tuple[int, int]], bool]:
     return spans, False
 
 
+def _any_rule(rules: tuple[Rule, ...]) -> dict[str, re.Pattern[str]]:
+    """One alternation of every rule's pattern per view: most messages match none, and one
+    search over the text then replaces one search per rule (a rule fires only on a match)."""
+    out: dict[str, re.Pattern[str]] = {}
+    for view in {rule.view for rule in rules}:
+        same = [rule.pattern for rule in rules if rule.view == view]
+        if len({p.flags for p in same}) != 1:
+            continue  # mixed flags cannot share one pattern: that view is not prefiltered
+        out[view] = re.compile("|".join(f"(?:{p.pattern})" for p in same), same[0].flags)
+    return out
+
+
+_prefilter: tuple[tuple[Rule, ...], dict[str, re.Pattern[str]] | None] | None = None
+
+
+def _no_rule_can_match(v: Views) -> bool:
+    """True only when no rule's pattern occurs in its view, so no rule could fire."""
+    global _prefilter
+    if _prefilter is None or _prefilter[0] is not RULES:
+        try:
+            built: dict[str, re.Pattern[str]] | None = _any_rule(RULES)
+        except re.error:  # a rule the alternation cannot hold: check rule by rule
+            built = None
+        if built is not None and set(built) != {rule.view for rule in RULES}:
+            built = None
+        _prefilter = (RULES, built)
+    prefilter = _prefilter[1]
+    if prefilter is None:
+        return False
+    return not any(
+        p.search(v.spaced if view == "spaced" else v.compact) for view, p in prefilter.items()
+    )
+
+
 def pattern_signals(
     v: Views, explained: set[str] | None = None
 ) -> tuple[list[str], list[str]]:
@@ -77,6 +112,8 @@ def pattern_signals(
     crisis: list[str] = []
     concern: list[str] = []
     taken: list[tuple[str, int, int]] = []
+    if _no_rule_can_match(v):
+        return crisis, concern
     for rule in RULES:
         spans, downgraded = _rule_hits(rule, v)
         if spans and rule.level == CRISIS:

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.storage.models import Conversation, Message, User
@@ -33,8 +33,8 @@ async def write_turns(
 ) -> int:
     """Insert users, conversations and messages not yet present; returns messages written.
 
-    Rows go in as one multi-row statement per table (no ORM objects: building and flushing
-    them cost more than the inserts). ``check_existing=False`` skips looking up message ids
+    Rows go in as one executemany per table and kind (no ORM objects: building and flushing
+    them cost far more than the inserts). ``check_existing=False`` skips looking up message ids
     that already landed; the writer passes it only for a batch never tried before, which
     cannot have landed.
     """
@@ -93,21 +93,27 @@ async def write_turns(
                 "created_at": m.created_at,
                 "reviewed_at": None,
             })
+    # Core statements on the tables: each list goes to the driver as one executemany. (The
+    # ORM's bulk path splits rows whose None columns differ into one INSERT each.)
+    users, convs, messages = User.__table__, Conversation.__table__, Message.__table__
     if new_users:
-        await session.execute(insert(User), list(new_users.values()))
+        await session.execute(insert(users), list(new_users.values()))
     if seen_users:
         await session.execute(
-            update(User), [{"id": k, "last_seen_at": at} for k, at in seen_users.items()]
+            update(users).where(users.c.id == bindparam("key"))
+            .values(last_seen_at=bindparam("at")),
+            [{"key": k, "at": at} for k, at in seen_users.items()],
         )
     if new_convs:
-        await session.execute(insert(Conversation), list(new_convs.values()))
+        await session.execute(insert(convs), list(new_convs.values()))
     if seen_convs:
         await session.execute(
-            update(Conversation),
-            [{"id": k, "last_message_at": at} for k, at in seen_convs.items()],
+            update(convs).where(convs.c.id == bindparam("key"))
+            .values(last_message_at=bindparam("at")),
+            [{"key": k, "at": at} for k, at in seen_convs.items()],
         )
     if rows:
-        await session.execute(insert(Message), rows)
+        await session.execute(insert(messages), rows)
     return len(rows)
 
 
