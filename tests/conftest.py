@@ -61,6 +61,17 @@ def _reset_postgres(url: str) -> None:
 
 
 @pytest.fixture
+async def log_db(sqlite_url: str, tmp_path: Path) -> AsyncIterator[tuple[LogWriter, Path]]:
+    """A running log writer on a real SQLite file, with the file's path (for raw checks)."""
+    engine = open_engine(sqlite_url)
+    writer = LogWriter(session_factory(engine))
+    await writer.start()
+    yield writer, tmp_path / "log.db"
+    await writer.aclose()
+    await engine.dispose()
+
+
+@pytest.fixture
 async def writer(sqlite_url: str) -> AsyncIterator[LogWriter]:
     engine = open_engine(sqlite_url)
     w = LogWriter(session_factory(engine))

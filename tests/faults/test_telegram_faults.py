@@ -30,7 +30,6 @@ from core.answers import AnswerBook
 from core.classify.base import FixedClassifier
 from core.config import Settings
 from core.pipeline import Buddy
-from core.storage.db import open_engine, session_factory, upgrade_schema_async
 from core.storage.writer import LogWriter
 from core.text import normalize
 
@@ -80,19 +79,6 @@ class FlakyBotApi(TelegramStub):
 async def api() -> AsyncIterator[FlakyBotApi]:
     async with FlakyBotApi.running() as server:
         yield server  # type: ignore[misc]
-
-
-@pytest.fixture
-async def log_db(tmp_path: Path) -> AsyncIterator[tuple[LogWriter, Path]]:
-    path = tmp_path / "buddy.db"
-    url = f"sqlite+aiosqlite:///{path}"
-    await upgrade_schema_async(url)
-    engine = open_engine(url)
-    writer = LogWriter(session_factory(engine))
-    await writer.start()
-    yield writer, path
-    await writer.aclose()
-    await engine.dispose()
 
 
 @pytest.fixture
