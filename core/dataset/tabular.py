@@ -87,7 +87,7 @@ def rows_to_dataset(path: Path, rows: Iterable[tuple[int, list[str]]]) -> Datase
 def read_csv(path: Path) -> Dataset:
     """Read a wellness-style CSV in UTF-8 (with or without BOM) or cp949/euc-kr."""
     text = decode_text(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # an unclosed quote is an error
     try:
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:

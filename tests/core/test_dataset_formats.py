@@ -77,6 +77,13 @@ def test_csv_empty_category_names_the_line(tmp_path: Path) -> None:
     assert "w.csv:4" in str(err.value)
 
 
+def test_truncated_csv_with_an_unclosed_quote_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    path.write_text('구분,유저,챗봇\n감정/우울감,요즘 우울해,\n감정/우울감,"잘리다 만 문장\n', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"cut\.csv:3"):
+        load_dataset(path)
+
+
 def test_invalid_bytes_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     good = json.dumps({"text": "안녕", "category": "일반대화"}, ensure_ascii=False).encode()
