@@ -15,261 +15,42 @@ Server-rendered HTML, no JavaScript and nothing from a CDN. Security choices:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.web import admin_views as v
+from bot.web.admin_auth import (
+    PREFIX,
+    SESSION_MAX_AGE_S,
+    AuthState,
+    cookie_valid,
+    csrf_token,
+    issue_cookie,
+    read_form,
+    safe_next,
+)
 from bot.web.admin_html import CSS, Html, join, tpl, url
 from core.config import Settings
 from core.review import charts
 from core.review import queries as q
-from core.review.queries import LogFilter
 from core.storage.repository import record_audit
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/admin"
 COOKIE = "buddy_admin"
-SESSION_MAX_AGE_S = 12 * 60 * 60
 PAGE_SIZE = 50
-MAX_FORM_BYTES = 16 * 1024
 LOGIN_FAILURES_ALLOWED = 10  # per client address per window, then 429 until the window ends
 LOGIN_WINDOW_S = 10 * 60
 ACTOR = "admin"
 
-_HEADERS = {
-    "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY",
-}
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@dataclass
-class _AuthState:
-    """Per-process login state: the logout horizon and recent failed attempts."""
-
-    not_before: float = 0.0
-    failures: dict[str, list[float]] = field(default_factory=dict)
-
-
-# --- authentication ----------------------------------------------------------------------
-def _sign(token: str, purpose: str, value: str) -> str:
-    return hmac.new(token.encode("utf-8"), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
-
-
-def _issue_cookie(token: str, now: float) -> str:
-    issued = str(int(now))
-    return f"{issued}.{_sign(token, 'session', issued)}"
-
-
-def _cookie_valid(token: str, cookie: str | None, state: _AuthState, now: float) -> bool:
-    if not cookie or "." not in cookie:
-        return False
-    issued, _, sig = cookie.partition(".")
-    if not issued.isdigit():
-        return False
-    age = now - int(issued)
-    if age > SESSION_MAX_AGE_S or age < -60 or int(issued) < state.not_before:
-        return False
-    return hmac.compare_digest(sig, _sign(token, "session", issued))
-
-
-def _csrf(token: str, cookie: str) -> str:
-    return _sign(token, "csrf", cookie)[:32]
-
-
-async def _form(request: Request) -> dict[str, str] | None:
-    """A urlencoded form body as single values; None when it is too large or not a form."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/x-www-form-urlencoded":
-        return None
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return None
-    try:
-        parsed = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return {k: v[0] for k, v in parsed.items()}
-
-
-def _safe_next(value: str | None) -> str:
-    """Only our own pages as redirect targets (no open redirect)."""
-    if value and value.startswith(PREFIX + "/") and "//" not in value and "\\" not in value:
-        return value
-    return PREFIX + "/conversations"
-
-
-# --- page chrome -------------------------------------------------------------------------
-NAV = (
-    ("conversations", "대화 Conversations"),
-    ("crisis", "위기 Crisis queue"),
-    ("low-confidence", "낮은 확신도 Low confidence"),
-    ("charts", "통계 Charts"),
-)
-
-
-def _page(title: str, body: Html, *, active: str = "", csrf: str | None = None,
-          unreviewed: int = 0, status: int = 200) -> HTMLResponse:
-    nav = Html("")
-    if csrf is not None:
-        links = []
-        for slug, label in NAV:
-            badge = tpl('<span class="badge count">{n}</span>', n=unreviewed) \
-                if slug == "crisis" and unreviewed else Html("")
-            links.append(tpl('<a href="{href}" class="{cls}">{label}{badge}</a>',
-                             href=f"{PREFIX}/{slug}", cls="active" if slug == active else "",
-                             label=label, badge=badge))
-        nav = tpl(
-            '{links}<form method="post" action="{action}"><input type="hidden" name="csrf" '
-            'value="{csrf}"><button type="submit">로그아웃 Log out</button></form>',
-            links=join(links), action=f"{PREFIX}/logout", csrf=csrf,
-        )
-    doc = tpl(
-        '<!doctype html><html lang="ko"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex"><title>{title} · Buddy admin</title>'
-        '<link rel="stylesheet" href="{css}"></head><body><header>'
-        '<span class="brand">버디 Buddy · admin</span>{nav}</header>'
-        '<main><h1>{title}</h1>{body}</main></body></html>',
-        title=title, css=f"{PREFIX}/admin.css", nav=nav, body=body,
-    )
-    return HTMLResponse(doc, status_code=status, headers=_HEADERS)
-
-
-def _off_page() -> HTMLResponse:
-    body = Html(
-        '<div class="notice error"><p><b>관리자 대시보드가 꺼져 있습니다.</b> '
-        "The admin dashboard is off because <code>ADMIN_TOKEN</code> is not set.</p>"
-        "<p>To turn it on, put a long random token in <code>.env</code>, e.g. the output of "
-        "<code>python -c \"import secrets; print(secrets.token_urlsafe(32))\"</code>:</p>"
-        "<pre>ADMIN_TOKEN=&lt;that token&gt;</pre><p>then restart <code>buddy serve</code> "
-        "and log in here with the token.</p></div>"
-    )
-    return _page("Dashboard off", body, status=503)
-
-
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""  # type: ignore[attr-defined]
-
-
-def _conf_cell(value: float | None, threshold: float) -> Html:
-    if value is None:
-        return Html('<td class="num muted">-</td>')
-    return tpl('<td class="num {cls}">{v}</td>', cls="low" if value < threshold else "",
-               v=f"{value:.2f}")
-
-
-def _category_cell(m: q.MessageView) -> Html:
-    if m.corrected_category and m.corrected_category != m.category:
-        return tpl('<td><s class="muted">{old}</s> → <b>{new}</b></td>',
-                   old=m.category or "-", new=m.corrected_category)
-    return tpl("<td>{c}</td>", c=m.category or "-")
-
-
-def _relabel_form(m: q.MessageView, labels: Sequence[str], csrf: str, next_url: str) -> Html:
-    current = m.corrected_category or m.category or ""
-    options = join(
-        tpl('<option value="{v}"{sel}>{v}</option>', v=lab,
-            sel=Html(" selected") if lab == current else Html(""))
-        for lab in labels
-    )
-    return tpl(
-        '<form class="inline" method="post" action="{action}">'
-        '<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" '
-        'value="{next}"><select name="category" aria-label="category">{options}</select>'
-        '<button type="submit" class="secondary">다시 분류 Relabel</button></form>',
-        action=f"{PREFIX}/messages/{m.id}/relabel", csrf=csrf, next=next_url, options=options,
-    )
-
-
-def _review_form(m: q.MessageView, csrf: str, next_url: str) -> Html:
-    if m.reviewed_at is not None:
-        return tpl('<span class="badge ok">확인됨 reviewed {at}</span>', at=_when(m.reviewed_at))
-    return tpl(
-        '<form class="inline" method="post" action="{action}">'
-        '<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" '
-        'value="{next}"><button type="submit" class="warn">확인 Mark reviewed</button></form>',
-        action=f"{PREFIX}/messages/{m.id}/review", csrf=csrf, next=next_url,
-    )
-
-
-# --- filters -----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Query:
-    flt: LogFilter
-    raw: dict[str, str]
-    errors: list[str]
-
-
-def _parse_filter(request: Request, threshold: float) -> _Query:
-    p = request.query_params
-    raw = {k: p.get(k, "").strip() for k in
-           ("platform", "since", "until", "category", "crisis", "low", "q")}
-    errors = []
-    since = until = None
-    try:
-        since = q.parse_when(raw["since"]) if raw["since"] else None
-    except ValueError as exc:
-        errors.append(str(exc))
-    try:
-        until = q.parse_when(raw["until"], end=True) if raw["until"] else None
-    except ValueError as exc:
-        errors.append(str(exc))
-    flt = LogFilter(
-        platform=raw["platform"] or None, since=since, until=until,
-        category=raw["category"] or None, crisis=raw["crisis"] == "1",
-        low_confidence=threshold if raw["low"] == "1" else None, text=raw["q"] or None,
-    )
-    return _Query(flt, raw, errors)
-
-
-def _filter_form(action: str, query: _Query, platforms: Sequence[str],
-                 categories: Sequence[str]) -> Html:
-    raw = query.raw
-
-    def select(name: str, label: str, values: Sequence[str]) -> Html:
-        opts = [tpl('<option value="">{all}</option>', all="전체 all")]
-        opts += [tpl('<option value="{v}"{sel}>{v}</option>', v=v,
-                     sel=Html(" selected") if raw[name] == v else Html("")) for v in values]
-        return tpl('<label>{label}<select name="{name}">{opts}</select></label>',
-                   label=label, name=name, opts=join(opts))
-
-    def check(name: str, label: str) -> Html:
-        return tpl('<label class="check"><input type="checkbox" name="{name}" value="1"{c}>'
-                   "{label}</label>", name=name, label=label,
-                   c=Html(" checked") if raw[name] == "1" else Html(""))
-
-    errors = join(tpl('<div class="notice error">{e}</div>', e=e) for e in query.errors)
-    return tpl(
-        '{errors}<form class="filters" method="get" action="{action}">'
-        "{platform}"
-        '<label>시작 since<input type="text" name="since" value="{since}" '
-        'placeholder="2026-05-01 / 7d" size="11"></label>'
-        '<label>까지 until<input type="text" name="until" value="{until}" '
-        'placeholder="2026-05-31" size="11"></label>'
-        "{category}"
-        '<label>검색 text<input type="search" name="q" value="{q}" size="16"></label>'
-        "{crisis}{low}"
-        '<button type="submit">적용 Filter</button><a href="{action}">초기화 reset</a></form>',
-        errors=errors, action=action, platform=select("platform", "플랫폼 platform", platforms),
-        since=raw["since"], until=raw["until"], category=select("category", "카테고리 category",
-                                                                categories),
-        q=raw["q"], crisis=check("crisis", "위기 crisis"), low=check("low", "낮은 확신도 low confidence"),
-    )
 
 
 # --- the router --------------------------------------------------------------------------
@@ -281,7 +62,7 @@ def create_admin_router(
     token = settings.admin_token.get_secret_value() if settings.admin_token else None
     threshold = settings.confidence_threshold
     model_labels = list(labels)
-    state = _AuthState()
+    state = AuthState()
 
     @router.get("/admin.css")
     async def css() -> Response:
@@ -293,7 +74,7 @@ def create_admin_router(
         @router.api_route("", methods=["GET", "POST"])
         @router.api_route("/{rest:path}", methods=["GET", "POST"])
         async def off(rest: str = "") -> HTMLResponse:
-            return _off_page()
+            return v.off_page()
 
         return router
 
@@ -303,10 +84,10 @@ def create_admin_router(
 
     def session_cookie(request: Request) -> str | None:
         cookie = request.cookies.get(COOKIE)
-        return cookie if _cookie_valid(token, cookie, state, time.time()) else None
+        return cookie if cookie_valid(token, cookie, state, time.time()) else None
 
     def to_login() -> RedirectResponse:
-        return RedirectResponse(f"{PREFIX}/login", status_code=303, headers=_HEADERS)
+        return RedirectResponse(f"{PREFIX}/login", status_code=303, headers=v.HEADERS)
 
     async def chrome(s: AsyncSession) -> int:
         return await q.count_unreviewed_crisis(s)
@@ -324,19 +105,19 @@ def create_admin_router(
             'required autofocus><button type="submit">로그인 Log in</button></form></div>',
             notice=notice, action=f"{PREFIX}/login",
         )
-        return _page("로그인 Log in", body, status=status)
+        return v.page("로그인 Log in", body, status=status)
 
     @router.get("")
     @router.get("/")
     async def home(request: Request) -> Response:
         if session_cookie(request) is None:
             return to_login()
-        return RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=_HEADERS)
+        return RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
 
     @router.get("/login")
     async def login_form(request: Request) -> Response:
         if session_cookie(request) is not None:
-            return RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=_HEADERS)
+            return RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
         return login_page()
 
     @router.post("/login")
@@ -348,7 +129,7 @@ def create_admin_router(
         if len(recent) >= LOGIN_FAILURES_ALLOWED:
             return login_page("너무 많이 실패했습니다. Too many failed attempts; wait 10 minutes.",
                               status=429)
-        form = await _form(request) or {}
+        form = await read_form(request) or {}
         given = form.get("token", "")
         if not given or not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
             recent.append(now)
@@ -357,9 +138,9 @@ def create_admin_router(
             return login_page("토큰이 맞지 않습니다. Wrong token.", status=401)
         state.failures.pop(client, None)
         await audit("login")
-        response = RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=_HEADERS)
+        response = RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
         response.set_cookie(
-            COOKIE, _issue_cookie(token, now), max_age=SESSION_MAX_AGE_S, path=PREFIX,
+            COOKIE, issue_cookie(token, now), max_age=SESSION_MAX_AGE_S, path=PREFIX,
             httponly=True, samesite="strict", secure=request.url.scheme == "https",
         )
         return response
@@ -367,11 +148,11 @@ def create_admin_router(
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         cookie = session_cookie(request)
-        form = await _form(request) or {}
+        form = await read_form(request) or {}
         if cookie is None:
             return to_login()
-        if not hmac.compare_digest(form.get("csrf", ""), _csrf(token, cookie)):
-            return _page("Refused", Html('<div class="notice error">Form expired; reload.</div>'),
+        if not hmac.compare_digest(form.get("csrf", ""), csrf_token(token, cookie)):
+            return v.page("Refused", Html('<div class="notice error">Form expired; reload.</div>'),
                          status=403)
         state.not_before = time.time() + 1  # every cookie issued so far stops working
         await audit("logout")
@@ -386,7 +167,7 @@ def create_admin_router(
         if cookie is None:
             return to_login()
         page = max(page, 1)
-        query = _parse_filter(request, threshold)
+        query = v.parse_filter(request, threshold)
         async with sessions() as s:
             rows, total = await q.list_conversations(
                 s, query.flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
@@ -410,8 +191,8 @@ def create_admin_router(
                 '<td class="nowrap">{started}</td><td class="mono">{user}</td>'
                 '<td class="num">{n}</td><td>{crisis}</td>{conf}<td>{preview}</td></tr>',
                 href=f"{PREFIX}/conversations/{r.id}", short=r.id[:8], platform=r.platform,
-                started=_when(r.started_at), user=r.user_ref, n=r.messages, crisis=crisis,
-                conf=_conf_cell(r.lowest_confidence, threshold), preview=preview,
+                started=v.when(r.started_at), user=r.user_ref, n=r.messages, crisis=crisis,
+                conf=v.conf_cell(r.lowest_confidence, threshold), preview=preview,
             ))
         params = {k: v for k, v in query.raw.items() if v}
         pager = []
@@ -430,22 +211,22 @@ def create_admin_router(
             rows=join(body_rows) or Html('<tr><td colspan="8" class="muted">No conversations match.</td></tr>'),
             pager=join(pager),
         )
-        form = _filter_form(f"{PREFIX}/conversations", query, platforms, categories)
-        return _page("대화 Conversations", join([form, table]), active="conversations",
-                     csrf=_csrf(token, cookie), unreviewed=unreviewed)
+        form = v.filter_form(f"{PREFIX}/conversations", query, platforms, categories)
+        return v.page("대화 Conversations", join([form, table]), active="conversations",
+                     csrf=csrf_token(token, cookie), unreviewed=unreviewed)
 
     @router.get("/conversations/{conversation_id}")
     async def conversation(request: Request, conversation_id: str) -> Response:
         cookie = session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = _csrf(token, cookie)
+        csrf = csrf_token(token, cookie)
         async with sessions() as s:
             tr = await q.transcript(s, conversation_id)
             labels_now = await all_labels(s)
             unreviewed = await chrome(s)
         if tr is None:
-            return _page("Not found", Html('<div class="notice error">No such conversation.</div>'),
+            return v.page("Not found", Html('<div class="notice error">No such conversation.</div>'),
                          csrf=csrf, unreviewed=unreviewed, status=404)
         await audit("view_transcript", target=tr.conversation.id)
         c = tr.conversation
@@ -454,23 +235,23 @@ def create_admin_router(
         for m in tr.messages:
             actions = []
             if m.role == "user" and m.crisis:
-                actions.append(_review_form(m, csrf, here))
+                actions.append(v.review_form(m, csrf, here))
             if m.can_relabel:
-                actions.append(_relabel_form(m, labels_now, csrf, here))
+                actions.append(v.relabel_form(m, labels_now, csrf, here))
             cls = "bot" if m.role == "bot" else ("crisis" if m.crisis else "")
             rows.append(tpl(
                 '<tr id="m-{id}" class="{cls}"><td class="nowrap mono">{at}</td><td>{who}</td>'
                 '<td><div class="text">{text}</div></td>{cat}{conf}<td>{actions}</td></tr>',
                 id=m.id, cls=cls, at=m.created_at.strftime("%H:%M:%S"),
                 who="사용자 user" if m.role == "user" else "버디 Buddy", text=m.text,
-                cat=_category_cell(m),
-                conf=_conf_cell(m.confidence, threshold if m.role == "user" else 0.0),
+                cat=v.category_cell(m),
+                conf=v.conf_cell(m.confidence, threshold if m.role == "user" else 0.0),
                 actions=join(actions),
             ))
         head = tpl(
             '<p><span class="mono">{id}</span> · {platform} · 사용자 user <span class="mono">'
             "{user}</span> · {started} UTC · {n} messages {crisis}</p>",
-            id=c.id, platform=c.platform, user=c.user_ref, started=_when(c.started_at),
+            id=c.id, platform=c.platform, user=c.user_ref, started=v.when(c.started_at),
             n=c.messages,
             crisis=Html('<span class="badge crisis">위기 crisis</span>') if c.crisis else "",
         )
@@ -479,24 +260,24 @@ def create_admin_router(
             "<th>카테고리 category</th><th>확신도 conf</th><th>조치 actions</th></tr></thead>"
             "<tbody>{rows}</tbody></table>", rows=join(rows),
         )
-        return _page("대화 기록 Transcript", join([head, table]), active="conversations",
+        return v.page("대화 기록 Transcript", join([head, table]), active="conversations",
                      csrf=csrf, unreviewed=unreviewed)
 
     def queue_table(items: list[q.MessageView], csrf: str, here: str, labels_now: list[str],
                     *, crisis: bool) -> Html:
         rows = []
         for m in items:
-            action = _review_form(m, csrf, here) if crisis else (
-                _relabel_form(m, labels_now, csrf, here) if m.can_relabel else Html(""))
+            action = v.review_form(m, csrf, here) if crisis else (
+                v.relabel_form(m, labels_now, csrf, here) if m.can_relabel else Html(""))
             extra = join(m.signals, ", ") if crisis else ""
             rows.append(tpl(
                 '<tr id="m-{id}"><td class="nowrap">{at}</td><td>{platform}</td>'
                 '<td class="mono">{user}</td><td><div class="text">{text}</div>'
                 '<a href="{conv}">대화 보기 open conversation</a></td>{cat}{conf}'
                 '<td class="muted">{extra}</td><td>{action}</td></tr>',
-                id=m.id, at=_when(m.created_at), platform=m.platform, user=m.user_ref,
+                id=m.id, at=v.when(m.created_at), platform=m.platform, user=m.user_ref,
                 text=m.text, conv=f"{PREFIX}/conversations/{m.conversation_id}#m-{m.id}",
-                cat=_category_cell(m), conf=_conf_cell(m.confidence, threshold), extra=extra,
+                cat=v.category_cell(m), conf=v.conf_cell(m.confidence, threshold), extra=extra,
                 action=action,
             ))
         return tpl(
@@ -512,14 +293,14 @@ def create_admin_router(
         cookie = session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = _csrf(token, cookie)
+        csrf = csrf_token(token, cookie)
         async with sessions() as s:
             items = await q.crisis_queue(s, limit=200)
             unreviewed = await chrome(s)
         await audit("view_crisis_queue")
         intro = tpl('<p class="muted">{t}</p>', t=f"{unreviewed} unreviewed crisis messages, "
                     "unreviewed first. Mark one reviewed once it has been looked after.")
-        return _page("위기 대화 Crisis queue", join([intro, queue_table(
+        return v.page("위기 대화 Crisis queue", join([intro, queue_table(
             items, csrf, f"{PREFIX}/crisis", [], crisis=True)]), active="crisis", csrf=csrf,
             unreviewed=unreviewed)
 
@@ -528,7 +309,7 @@ def create_admin_router(
         cookie = session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = _csrf(token, cookie)
+        csrf = csrf_token(token, cookie)
         async with sessions() as s:
             items = await q.low_confidence_queue(s, threshold, limit=200)
             labels_now = await all_labels(s)
@@ -537,7 +318,7 @@ def create_admin_router(
         intro = tpl('<p class="muted">{t}</p>', t=f"Users' messages with confidence below "
                     f"{threshold:g} (CONFIDENCE_THRESHOLD), not yet relabelled first. A relabel "
                     "is exported by `buddy logs export --corrections` for `buddy train`.")
-        return _page("낮은 확신도 Low confidence", join([intro, queue_table(
+        return v.page("낮은 확신도 Low confidence", join([intro, queue_table(
             items, csrf, f"{PREFIX}/low-confidence", labels_now, crisis=False)]),
             active="low-confidence", csrf=csrf, unreviewed=unreviewed)
 
@@ -546,7 +327,7 @@ def create_admin_router(
         cookie = session_cookie(request)
         if cookie is None:
             return to_login()
-        query = _parse_filter(request, threshold)
+        query = v.parse_filter(request, threshold)
         async with sessions() as s:
             st = await q.stats(s, query.flt, threshold=threshold)
             platforms = await q.known_platforms(s)
@@ -565,33 +346,33 @@ def create_admin_router(
                 src=url(f"{PREFIX}/charts/{name}.png", **params), name=name)
             for name in charts.CHART_NAMES
         )
-        body = join([_filter_form(f"{PREFIX}/charts", query, platforms, categories),
+        body = join([v.filter_form(f"{PREFIX}/charts", query, platforms, categories),
                      tpl('<div class="summary">{c}</div><div class="charts">{i}</div>',
                          c=cards, i=imgs)])
-        return _page("통계 Charts", body, active="charts", csrf=_csrf(token, cookie),
+        return v.page("통계 Charts", body, active="charts", csrf=csrf_token(token, cookie),
                      unreviewed=unreviewed)
 
     @router.get("/charts/{name}.png")
     async def chart_png(request: Request, name: str) -> Response:
         if session_cookie(request) is None:
-            return Response(status_code=401, headers=_HEADERS)
+            return Response(status_code=401, headers=v.HEADERS)
         if name not in charts.CHART_NAMES:
-            return Response(status_code=404, headers=_HEADERS)
-        query = _parse_filter(request, threshold)
+            return Response(status_code=404, headers=v.HEADERS)
+        query = v.parse_filter(request, threshold)
         async with sessions() as s:
             st = await q.stats(s, query.flt, threshold=threshold)
         png = await asyncio.to_thread(charts.render, name, st, threshold=threshold)
-        return Response(png, media_type="image/png", headers=_HEADERS)
+        return Response(png, media_type="image/png", headers=v.HEADERS)
 
     # --- actions -----------------------------------------------------------------------
     async def checked_form(request: Request) -> tuple[dict[str, str] | None, Response | None]:
         cookie = session_cookie(request)
         if cookie is None:
             return None, to_login()
-        form = await _form(request)
-        if form is None or not hmac.compare_digest(form.get("csrf", ""), _csrf(token, cookie)):
+        form = await read_form(request)
+        if form is None or not hmac.compare_digest(form.get("csrf", ""), csrf_token(token, cookie)):
             await audit("csrf_refused", target=request.url.path[:128])
-            return None, _page(
+            return None, v.page(
                 "Refused", Html('<div class="notice error">This form expired or did not come '
                                 "from the dashboard. Reload the page and try again.</div>"),
                 status=403)
@@ -608,10 +389,10 @@ def create_admin_router(
                 allowed = await all_labels(s)
                 await q.relabel(s, message_id, form.get("category", ""), ACTOR, allowed=allowed)
         except (LookupError, ValueError) as exc:
-            return _page("Not relabelled", tpl('<div class="notice error">{e}</div>', e=str(exc)),
+            return v.page("Not relabelled", tpl('<div class="notice error">{e}</div>', e=str(exc)),
                          status=400)
-        target = _safe_next(form.get("next"))
-        return RedirectResponse(f"{target}#m-{message_id}", status_code=303, headers=_HEADERS)
+        target = safe_next(form.get("next"))
+        return RedirectResponse(f"{target}#m-{message_id}", status_code=303, headers=v.HEADERS)
 
     @router.post("/messages/{message_id}/review")
     async def review(request: Request, message_id: str) -> Response:
@@ -623,8 +404,8 @@ def create_admin_router(
             async with sessions() as s, s.begin():
                 await q.mark_reviewed(s, message_id, ACTOR)
         except LookupError as exc:
-            return _page("Not found", tpl('<div class="notice error">{e}</div>', e=str(exc)),
+            return v.page("Not found", tpl('<div class="notice error">{e}</div>', e=str(exc)),
                          status=404)
-        return RedirectResponse(_safe_next(form.get("next")), status_code=303, headers=_HEADERS)
+        return RedirectResponse(safe_next(form.get("next")), status_code=303, headers=v.HEADERS)
 
     return router

@@ -1,0 +1,186 @@
+"""HTML of the ``/admin`` dashboard: page chrome, table cells, forms and the filter bar.
+
+Every value users wrote goes through :mod:`bot.web.admin_html`'s escaping ``tpl``; nothing
+here touches the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from bot.web.admin_auth import PREFIX
+from bot.web.admin_html import Html, join, tpl
+from core.review import queries as q
+from core.review.queries import LogFilter
+
+HEADERS = {
+    "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+
+# --- page chrome -------------------------------------------------------------------------
+NAV = (
+    ("conversations", "대화 Conversations"),
+    ("crisis", "위기 Crisis queue"),
+    ("low-confidence", "낮은 확신도 Low confidence"),
+    ("charts", "통계 Charts"),
+)
+
+
+def page(title: str, body: Html, *, active: str = "", csrf: str | None = None,
+          unreviewed: int = 0, status: int = 200) -> HTMLResponse:
+    nav = Html("")
+    if csrf is not None:
+        links = []
+        for slug, label in NAV:
+            badge = tpl('<span class="badge count">{n}</span>', n=unreviewed) \
+                if slug == "crisis" and unreviewed else Html("")
+            links.append(tpl('<a href="{href}" class="{cls}">{label}{badge}</a>',
+                             href=f"{PREFIX}/{slug}", cls="active" if slug == active else "",
+                             label=label, badge=badge))
+        nav = tpl(
+            '{links}<form method="post" action="{action}"><input type="hidden" name="csrf" '
+            'value="{csrf}"><button type="submit">로그아웃 Log out</button></form>',
+            links=join(links), action=f"{PREFIX}/logout", csrf=csrf,
+        )
+    doc = tpl(
+        '<!doctype html><html lang="ko"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="robots" content="noindex"><title>{title} · Buddy admin</title>'
+        '<link rel="stylesheet" href="{css}"></head><body><header>'
+        '<span class="brand">버디 Buddy · admin</span>{nav}</header>'
+        '<main><h1>{title}</h1>{body}</main></body></html>',
+        title=title, css=f"{PREFIX}/admin.css", nav=nav, body=body,
+    )
+    return HTMLResponse(doc, status_code=status, headers=HEADERS)
+
+
+def off_page() -> HTMLResponse:
+    body = Html(
+        '<div class="notice error"><p><b>관리자 대시보드가 꺼져 있습니다.</b> '
+        "The admin dashboard is off because <code>ADMIN_TOKEN</code> is not set.</p>"
+        "<p>To turn it on, put a long random token in <code>.env</code>, e.g. the output of "
+        "<code>python -c \"import secrets; print(secrets.token_urlsafe(32))\"</code>:</p>"
+        "<pre>ADMIN_TOKEN=&lt;that token&gt;</pre><p>then restart <code>buddy serve</code> "
+        "and log in here with the token.</p></div>"
+    )
+    return page("Dashboard off", body, status=503)
+
+
+def when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""  # type: ignore[attr-defined]
+
+
+def conf_cell(value: float | None, threshold: float) -> Html:
+    if value is None:
+        return Html('<td class="num muted">-</td>')
+    return tpl('<td class="num {cls}">{v}</td>', cls="low" if value < threshold else "",
+               v=f"{value:.2f}")
+
+
+def category_cell(m: q.MessageView) -> Html:
+    if m.corrected_category and m.corrected_category != m.category:
+        return tpl('<td><s class="muted">{old}</s> → <b>{new}</b></td>',
+                   old=m.category or "-", new=m.corrected_category)
+    return tpl("<td>{c}</td>", c=m.category or "-")
+
+
+def relabel_form(m: q.MessageView, labels: Sequence[str], csrf: str, next_url: str) -> Html:
+    current = m.corrected_category or m.category or ""
+    options = join(
+        tpl('<option value="{v}"{sel}>{v}</option>', v=lab,
+            sel=Html(" selected") if lab == current else Html(""))
+        for lab in labels
+    )
+    return tpl(
+        '<form class="inline" method="post" action="{action}">'
+        '<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" '
+        'value="{next}"><select name="category" aria-label="category">{options}</select>'
+        '<button type="submit" class="secondary">다시 분류 Relabel</button></form>',
+        action=f"{PREFIX}/messages/{m.id}/relabel", csrf=csrf, next=next_url, options=options,
+    )
+
+
+def review_form(m: q.MessageView, csrf: str, next_url: str) -> Html:
+    if m.reviewed_at is not None:
+        return tpl('<span class="badge ok">확인됨 reviewed {at}</span>', at=when(m.reviewed_at))
+    return tpl(
+        '<form class="inline" method="post" action="{action}">'
+        '<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" '
+        'value="{next}"><button type="submit" class="warn">확인 Mark reviewed</button></form>',
+        action=f"{PREFIX}/messages/{m.id}/review", csrf=csrf, next=next_url,
+    )
+
+
+# --- filters -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Query:
+    flt: LogFilter
+    raw: dict[str, str]
+    errors: list[str]
+
+
+def parse_filter(request: Request, threshold: float) -> Query:
+    p = request.query_params
+    raw = {k: p.get(k, "").strip() for k in
+           ("platform", "since", "until", "category", "crisis", "low", "q")}
+    errors = []
+    since = until = None
+    try:
+        since = q.parse_when(raw["since"]) if raw["since"] else None
+    except ValueError as exc:
+        errors.append(str(exc))
+    try:
+        until = q.parse_when(raw["until"], end=True) if raw["until"] else None
+    except ValueError as exc:
+        errors.append(str(exc))
+    flt = LogFilter(
+        platform=raw["platform"] or None, since=since, until=until,
+        category=raw["category"] or None, crisis=raw["crisis"] == "1",
+        low_confidence=threshold if raw["low"] == "1" else None, text=raw["q"] or None,
+    )
+    return Query(flt, raw, errors)
+
+
+def filter_form(action: str, query: Query, platforms: Sequence[str],
+                 categories: Sequence[str]) -> Html:
+    raw = query.raw
+
+    def select(name: str, label: str, values: Sequence[str]) -> Html:
+        opts = [tpl('<option value="">{all}</option>', all="전체 all")]
+        opts += [tpl('<option value="{v}"{sel}>{v}</option>', v=v,
+                     sel=Html(" selected") if raw[name] == v else Html("")) for v in values]
+        return tpl('<label>{label}<select name="{name}">{opts}</select></label>',
+                   label=label, name=name, opts=join(opts))
+
+    def check(name: str, label: str) -> Html:
+        return tpl('<label class="check"><input type="checkbox" name="{name}" value="1"{c}>'
+                   "{label}</label>", name=name, label=label,
+                   c=Html(" checked") if raw[name] == "1" else Html(""))
+
+    errors = join(tpl('<div class="notice error">{e}</div>', e=e) for e in query.errors)
+    return tpl(
+        '{errors}<form class="filters" method="get" action="{action}">'
+        "{platform}"
+        '<label>시작 since<input type="text" name="since" value="{since}" '
+        'placeholder="2026-05-01 / 7d" size="11"></label>'
+        '<label>까지 until<input type="text" name="until" value="{until}" '
+        'placeholder="2026-05-31" size="11"></label>'
+        "{category}"
+        '<label>검색 text<input type="search" name="q" value="{q}" size="16"></label>'
+        "{crisis}{low}"
+        '<button type="submit">적용 Filter</button><a href="{action}">초기화 reset</a></form>',
+        errors=errors, action=action, platform=select("platform", "플랫폼 platform", platforms),
+        since=raw["since"], until=raw["until"], category=select("category", "카테고리 category",
+                                                                categories),
+        q=raw["q"], crisis=check("crisis", "위기 crisis"), low=check("low", "낮은 확신도 low confidence"),
+    )
