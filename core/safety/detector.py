@@ -33,6 +33,9 @@ _MORPH_TRIGGERS = ("죽", "뒤지", "디지", "살", "싶", "사라지", "없어
 
 _DIE_VERBS = frozenset({"죽", "뒤지", "디지", "뒈지", "사라지"})
 _NEGATIONS = frozenset({"않", "안", "없", "말"})
+# "죽고 싶을 만큼 창피했어": a feeling measured in dying, not a wish (the lexicon's SHAME_AFTER).
+_MEASURES = frozenset({"만큼", "정도"})
+_SHAME = frozenset({"창피", "부끄럽", "민망", "쪽팔리", "쪽팔", "웃기", "설레"})
 _PLACES = frozenset(
     {"동네", "집", "여기", "거기", "서울", "한국", "시골", "기숙사", "이곳", "지방"}
 )
@@ -176,6 +179,8 @@ def _wants(morphs: tuple[tuple[str, str], ...], j: int, negated: bool = False) -
     if k >= len(morphs) or morphs[k][0] != "싶":
         return False
     rest = {f for f, _ in morphs[k + 1 : k + 7]}
+    if not negated and {f for f, _ in morphs[k + 1 : k + 4]} & _MEASURES and rest & _SHAME:
+        return False
     return bool(rest & _NEGATIONS) == negated
 
 

@@ -56,6 +56,27 @@ WELLNESS = Path(__file__).resolve().parents[3] / "shared" / "data" / "wellness_d
         "누가 이런 인생을 살고 싶겠냐",
         "if i was gone nobody would care",
         "아무 일 없었던 듯 길게 이야기하다가 " * 40 + "마지막에 죽고 싶다고 말해요",
+        # categories the third held-out set showed missing (new sentences, not its own)
+        "제가 사라진다고 달라질 건 하나도 없겠죠",
+        "아빠 진통제 스무 알 모아놨어",
+        "게보린 한 박스 다 삼켰어",
+        "제초제 사다가 마시려고 해",
+        "착화탄 주문했어",
+        "다리에 또 상처 냈어",
+        "오늘도 몰래 그었어",
+        "바닥에 머리를 계속 찧었어",
+        "저 같은 건 죽어도 싸요",
+        "이제 숨 그만 쉬고 싶다",
+        "산에 가서 다시는 안 돌아올 생각이야",
+        "20층 베란다문 열어놨어",
+        "기차에 뛰어들까 하는 생각이 들어",
+        "버스에 치이면 다 끝날 텐데",
+        "육교 난간 넘어가려고 했어",
+        "유서를 누구 앞으로 남길지 모르겠어",
+        "내 영정 사진 뭐 쓸지 골라놨어",
+        "마지막으로 엄마 얼굴 보고 싶었어",
+        "오늘이 제 마지막 날이에요",
+        "죽음이 이제 두렵지 않아요",
     ],
 )
 def test_crisis_phrasings_are_flagged(text: str) -> None:
@@ -87,6 +108,16 @@ def test_crisis_phrasings_are_flagged(text: str) -> None:
         "시험이 그냥 없어졌으면 좋겠다",
         "감기약 많이 먹었더니 졸려",
         "ㅋㅋㅋ 진짜 웃기다",
+        "발표하다 말 더듬어서 사라지고 싶을 정도로 부끄러웠어",
+        "죽고 싶을 만큼 민망했는데 다들 웃어줬어",
+        "목매달고 기다리던 택배 드디어 왔다",
+        "노트에 밑줄 또 그었어",
+        "벽에 머리를 찧는 느낌이야 답답해서",
+        "유학 가서 한국에 다시는 안 돌아올 거야",
+        "짐 다 정리하고 떠나려고 체크아웃했어",
+        "10층 창문 열어놨어 환기하려고",
+        "아이가 실수로 락스 마실까 봐 치웠어",
+        "캠핑용 로프 샀어",
     ],
 )
 def test_idioms_and_neutral_mentions_are_not_flagged(text: str) -> None:
@@ -112,7 +143,7 @@ def test_our_test_set_meets_the_goal() -> None:
     assert result.false_alarm_rate <= 0.03, result.false_alarms
 
 
-@pytest.mark.parametrize("name", ["holdout", "holdout2"])
+@pytest.mark.parametrize("name", ["holdout", "holdout2", "holdout3"])
 def test_held_out_sets_keep_false_alarms_low(name: str) -> None:
     result = evaluate_holdout(CRISIS_SET, name=name)
     assert result is not None and result.positives >= 40
@@ -124,7 +155,8 @@ def test_held_out_sets_keep_false_alarms_low(name: str) -> None:
 def test_wellness_figures_do_not_regress() -> None:
     result = evaluate_wellness(WELLNESS)
     assert result.positives == 128
-    # Measured 0.961 / 0.0016 (patterns alone); the remaining misses are in the report.
+    # Measured 0.961 / 0.0018 (patterns alone); the remaining misses are in the report. The
+    # 9th false alarm (was 8) is a head-banging self-harm message the CSV files elsewhere.
     assert result.recall >= 0.96
     assert result.false_alarm_rate <= 0.03
 
