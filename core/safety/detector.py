@@ -29,7 +29,11 @@ CLASSIFIER_WITH_HINT = 0.35
 CLASSIFIER_ALONE = 0.99
 # Kiwi runs only on the first characters and only when a cheap prefilter sees a stem.
 MORPH_MAX_CHARS = 600
-_MORPH_TRIGGERS = ("죽", "뒤지", "디지", "살", "싶", "사라지", "없어지")
+_MORPH_TRIGGERS = (
+    "죽", "뒤지", "디지", "살", "싶", "사라지", "없어지", "떠나", "떠날", "끝내", "끝낼", "끊",
+    "마감", "포기", "일어나", "일어났", "깨", "태어나", "태어났", "마지막", "답", "편하", "편할",
+    "나을", "낫", "맞", "여한", "미련", "끝이", "끝났", "갈게", "간다", "없을",
+)  # fmt: skip
 
 _DIE_VERBS = frozenset({"죽", "뒤지", "디지", "뒈지", "사라지"})
 _NEGATIONS = frozenset({"않", "안", "없", "말"})
@@ -160,7 +164,125 @@ def morph_signals(compact: str) -> list[str]:
             after = [f for f, _ in morphs[i + 1 : i + 4]]
             if "싫" in after or (_wants(morphs, i + 1, negated=True)):
                 found.append("morph:살+싫")
+    found.extend(intent_signals(morphs))
     return sorted(set(found))
+
+
+# Ending one's life said with any verb of ending, not only "to die": the verb alone is
+# everyday (``프로젝트 끝낼 거야``, ``여행 떠날 거야``), so it counts only with the object that
+# makes it a life (``세상 떠나려고``, ``목숨 끊고 싶다``, ``인생 포기할래``).
+_END_VERBS: dict[str, frozenset[str]] = {
+    "떠나": frozenset({"세상", "이승"}),
+    "끝내": frozenset({"삶", "인생", "목숨", "생", "나"}),
+    "끊": frozenset({"목숨", "숨", "생"}),
+    "마감": frozenset({"생", "삶", "인생"}),
+    "포기": frozenset({"삶", "인생", "목숨", "사"}),
+    "놓": frozenset({"삶", "목숨", "인생", "끈", "사"}),
+}
+# Endings of intent or plan after a verb: -(으)려(고), -ㄹ래, -ㄹ게, -기로, -고 싶-, -ㄹ 거(다).
+_INTENT_EF = ("려고", "으려고", "려", "ᆯ래", "을래", "ᆯ래요", "ᆯ게", "을게", "ᆯ게요", "려고요")
+# "죽는 게 (차라리) 편하다 / 답이다 / 맞다 / 낫다": death weighed as the way out.
+_SOLUTION = frozenset({"편하", "답", "낫", "맞", "나", "좋", "해결"})
+_GAME = frozenset({"게임", "롤", "캐릭터", "보스", "드라마", "영화", "주인공", "소설", "만화"})
+# Someone else as the subject (``너 죽을래``, ``친구가 죽고 싶대``): not the writer's intent.
+_THIRD = frozenset(
+    {"친구", "걔", "동생", "엄마", "아빠", "언니", "오빠", "형", "누나", "그", "너", "니", "네"}
+)
+
+
+def _intent_after(morphs: tuple[tuple[str, str], ...], j: int) -> bool:
+    """An intent/plan ending right after a verb stem (skipping ``-어 버리-``)."""
+    nxt = [f for f, _ in morphs[j : j + 4]]
+    if nxt[:2] == ["어", "버리"] or nxt[:2] == ["어버리", ""]:
+        nxt = nxt[2:]
+    if not nxt:
+        return False
+    if nxt[0] in _INTENT_EF or nxt[0] == "기로":
+        return True
+    if nxt[0] == "고" and len(nxt) > 1 and nxt[1] == "싶":
+        return not ({f for f, _ in morphs[j + 2 : j + 8]} & (_NEGATIONS | _MEASURES | _SHAME))
+    # -ㄹ 거(다), not -ㄹ 거 같다 (a fear: ``이러다 죽을 거 같아``)
+    return nxt[0] in ("ᆯ", "을") and len(nxt) > 1 and nxt[1] == "거" and "같" not in nxt[2:]
+
+
+def intent_signals(morphs: tuple[tuple[str, str], ...]) -> list[str]:
+    """Generalising crisis signals from morphemes (whole message, in order).
+
+    - ``intent:END+세상``: a verb of ending with a life as its object plus an intent ending;
+    - ``intent:solution``: dying/vanishing nominalised and weighed as the answer
+      (``사라지는 게 답``, ``죽는 게 차라리 편할 것``);
+    - ``intent:not-wake``: a wish never to wake or never to have been born.
+    Guards: a game or story in the message, shame words, and a third person as topic.
+    """
+    forms = [f for f, _ in morphs]
+    fset = set(forms)
+    if fset & _GAME or fset & _SHAME:
+        return []
+    found: list[str] = []
+    for i, (form, tag) in enumerate(morphs):
+        window = set(forms[max(0, i - 4) : i]) | ({"너"} if "너" in fset else set())
+        # the object may follow in speech: ``이제 포기할래요 인생``
+        near = window | set(forms[i + 1 : i + 6])
+        if form in _END_VERBS and near & _END_VERBS[form] and _intent_after(morphs, i + 1):
+            found.append(f"intent:{form}")
+        dies = tag.startswith("VV") and form in _DIE_VERBS
+        if dies and not (window & _THIRD) and _intent_after(morphs, i + 1):
+            found.append(f"intent:{form}")
+        vanishes = form in _DIE_VERBS or (form == "없" and forms[i + 1 : i + 3] == ["어", "지"])
+        weighed = "는" in forms[i + 1 : i + 4] and "것" in forms[i + 1 : i + 5]
+        answer = set(forms[i + 3 : i + 9]) & _SOLUTION
+        if vanishes and weighed and answer and not (window & _THIRD):
+            found.append("intent:solution")
+        if form in ("일어나", "깨") and forms[i - 1 : i] == ["안"] and "으면" in forms[i + 1 : i + 4]:
+            found.append("intent:not-wake")
+        if form == "태어나" and ({"말", "안"} & set(forms[max(0, i - 1) : i + 4])):
+            found.append("intent:not-born")
+    return found
+
+
+def finality_hints(morphs: tuple[tuple[str, str], ...]) -> list[str]:
+    """Concern hints for the language of last things, by kind, from morphemes.
+
+    Each is everyday alone (``이제 다 끝났다 기말고사``, ``안녕 잘 자``, ``오늘 밤 치킨 먹을
+    거야``); two different kinds together (``이제 다 끝났어 안녕``, ``내일이면 난 여기 없을
+    거야``) are how goodbyes before an attempt read, so they count like any two hints.
+    """
+    forms = [f for f, _ in morphs]
+    fset = set(forms)
+    if fset & _GAME:
+        return []
+    joined = "".join(forms)
+    kinds: set[str] = set()
+    if ({"여한", "미련"} & fset and "없" in fset) or "준비되었" in joined or "이제끝이" in joined:
+        kinds.add("hint:finality")
+    if "이제다끝나었" in joined or "다끝나었" in joined:
+        kinds.add("hint:finality")
+    # (``안녕``, ``잘 지내``, ``오늘 … -ㄹ 거`` are the lexicon's own hints: not counted twice)
+    if "먼저갈게" in joined or "이제간다" in joined or ("안녕" in fset and kinds):
+        kinds.add("hint:farewell")
+    if "미안" in fset and ({"엄마", "아빠", "부모", "다들", "모두", "전하"} & fset):
+        kinds.add("hint:apology")
+    if "오늘밤" in joined or "내일이면" in joined:
+        kinds.add("hint:time-bound")
+    if "여기없을거" in joined or "나없" in joined or "난없" in joined:
+        kinds.add("hint:absence")
+    if "약" in fset and "모으" in fset:
+        kinds.add("hint:hoard")
+    if "몰래" in fset:
+        kinds.add("hint:secrecy")
+    if {"맡기", "나누"} & fset and ({"물건", "고양이", "강아지"} & fset):
+        kinds.add("hint:arranging")
+    return sorted(kinds)
+
+
+def morph_hints(compact: str) -> list[str]:
+    """:func:`finality_hints` over the compact text (Kiwi results are cached per text)."""
+    text = "".join(ch for ch in compact[:MORPH_MAX_CHARS] if "\uac00" <= ch <= "\ud7a3")
+    if not text:
+        return []
+    from core.morph import morphemes
+
+    return finality_hints(morphemes(text))
 
 
 def _wants(morphs: tuple[tuple[str, str], ...], j: int, negated: bool = False) -> bool:
@@ -264,6 +386,7 @@ def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
         for signal in morph_signals(v.compact):
             if signal not in crisis:
                 crisis.append(signal)
+        concern.extend(morph_hints(v.compact))
     except Exception:
         log.exception("morphology unavailable for the crisis check; patterns only")
         concern.append("degraded:morph")

@@ -124,6 +124,27 @@ def test_idioms_and_neutral_mentions_are_not_flagged(text: str) -> None:
     assert not assess(text).crisis
 
 
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("죽는 게 차라리 편할 것 같아", "intent:solution"),
+        ("사라지는 게 답인 것 같아", "intent:solution"),
+        ("그냥 내일 아침에 안 일어났으면", "intent:not-wake"),
+        ("태어나지 말았어야 했어", "intent:not-born"),
+        ("세상에 미련 없어. 오늘 밤이 마지막이야", "combo:hints"),
+    ],
+)
+def test_intent_shapes_beyond_fixed_phrases(text: str, signal: str) -> None:
+    """Dying as the answer, not waking, finality with a time: shapes, not stock phrases."""
+    result = assess(text)
+    assert result.crisis and signal in result.signals
+
+
+@pytest.mark.parametrize("text", ["너 죽을래? 내 과자 먹었지", "숙제 그냥 포기할래", "답은 3번인 것 같아"])
+def test_intent_shapes_leave_threats_in_jest_and_chores_alone(text: str) -> None:
+    assert not assess(text).crisis
+
+
 def test_signals_name_the_rules_that_fired() -> None:
     verdict = assess("죽고 싶어")
     assert "phrase:죽고싶" in verdict.signals
