@@ -21,7 +21,7 @@ from core import replies, smalltalk
 from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
 from core.conversations import ConversationTracker
-from core.inference import ClassifierRunner
+from core.inference import ClassifierRunner, MorphPrefetcher
 from core.messages import IncomingMessage, Reply, ReplyKind
 from core.pseudonym import user_key as make_user_key
 from core.pseudonym import user_ref as make_user_ref
@@ -42,6 +42,7 @@ from core.text import MODEL_MAX_CHARS, has_hangul, has_words, normalize
 log = logging.getLogger(__name__)
 
 CLASSIFY_TIMEOUT_S = 10.0
+PREFETCH_TIMEOUT_S = 2.0
 SAFETY_MAX_CHARS = 20_000  # a crisis sentence at the end of a long message still counts
 # The last line of defence if the safety module itself breaks: never fail open.
 _EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰어내", "killmyself", "suicide")
@@ -124,6 +125,7 @@ class Buddy:
         self.confidence_threshold = confidence_threshold
         self._secret = pseudonym_secret
         self._runner = ClassifierRunner(classifier)
+        self._morph = MorphPrefetcher()
         self._conversations = ConversationTracker(conversation_idle)
         self._flood = FloodLimiter(flood_limit_per_minute)
         self._last_fallback: dict[str, str] = {}
@@ -154,6 +156,8 @@ class Buddy:
         # Safety reads (nearly) everything the user wrote; only the model's input is capped.
         full = normalize(message.text, SAFETY_MAX_CHARS) if message.kind == "text" else ""
         text = full[:MODEL_MAX_CHARS]
+        if full:
+            await self._prefetch_morphemes(full)
         assessment = _safe_assess(full) if full else SafetyAssessment(False, (), "none")
         prediction: Prediction | None = None
 
@@ -182,6 +186,13 @@ class Buddy:
             self._record(message, key, now, reply, prediction, assessment,
                          (time.perf_counter() - started) * 1000)
         return reply
+
+    async def _prefetch_morphemes(self, text: str) -> None:
+        """Batch the crisis check's Kiwi work off the loop; on any failure assess does it."""
+        try:
+            await asyncio.wait_for(self._morph.prefetch(text), PREFETCH_TIMEOUT_S)
+        except Exception:
+            log.debug("morpheme prefetch skipped", exc_info=True)
 
     async def _classify(self, text: str) -> Prediction | None:
         try:
@@ -324,6 +335,7 @@ class Buddy:
         while self._in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         await self._runner.aclose()
+        await self._morph.aclose()
         if self.writer is not None:
             await self.writer.aclose(max(0.5, deadline - time.monotonic()))
         if self.alerts is not None:

@@ -144,13 +144,30 @@ def pattern_signals(
     return crisis, concern
 
 
+def _hangul(compact: str) -> str:
+    """What Kiwi is given: the compact text's Hangul syllables, capped."""
+    return "".join(ch for ch in compact[:MORPH_MAX_CHARS] if "\uac00" <= ch <= "\ud7a3")
+
+
+def morph_input(text: str) -> str | None:
+    """The exact text :func:`assess` hands Kiwi for ``text``, or None when it needs none.
+
+    Lets the pipeline analyse messages that arrive together in one batched Kiwi call off
+    the event loop (filling the shared cache) before it calls :func:`assess`.
+    """
+    try:
+        return _hangul(views(text).compact) or None
+    except Exception:  # assess itself will decide; this is only an optimisation
+        return None
+
+
 def morph_signals(compact: str) -> list[str]:
     """Crisis signals from Kiwi morphemes of the compact text (robust to spacing slips).
 
     ``죽다``/``뒤지다`` or ``사라지다`` followed by ``싶다`` without a negation, and
     ``살다`` followed by ``싫다`` or a negated ``싶다``.
     """
-    text = "".join(ch for ch in compact[:MORPH_MAX_CHARS] if "\uac00" <= ch <= "\ud7a3")
+    text = _hangul(compact)
     if not text or not any(t in text for t in _MORPH_TRIGGERS):
         return []
     from core.morph import morphemes
@@ -279,7 +296,7 @@ def finality_hints(morphs: tuple[tuple[str, str], ...]) -> list[str]:
 
 def morph_hints(compact: str) -> list[str]:
     """:func:`finality_hints` over the compact text (Kiwi results are cached per text)."""
-    text = "".join(ch for ch in compact[:MORPH_MAX_CHARS] if "\uac00" <= ch <= "\ud7a3")
+    text = _hangul(compact)
     if not text:
         return []
     from core.morph import morphemes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,6 +106,20 @@ async def test_crisis_reply_even_when_the_log_is_broken() -> None:
     buddy = make_buddy(writer=DeadWriter())  # type: ignore[arg-type]
     reply = await buddy.handle(msg("더 이상 살고 싶지 않아"))
     assert reply.crisis and "109" in reply.text
+
+
+async def test_crisis_reply_even_when_the_batched_morpheme_analysis_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from core.inference import MorphPrefetcher
+
+    def broken(texts: list[str]) -> None:
+        raise RuntimeError("kiwi worker crashed")
+
+    monkeypatch.setattr(MorphPrefetcher, "_analyse", staticmethod(broken))
+    replies_ = await asyncio.gather(*(make_buddy().handle(msg(t, user=str(i))) for i, t in
+                                      enumerate(["죽고 싶어요", "요즘 잠이 안 와요", "살기 싫어"])))
+    assert [r.crisis for r in replies_] == [True, False, True]
 
 
 async def test_after_a_crisis_the_next_turns_stay_gentle() -> None:
