@@ -33,9 +33,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bench import config_json
 
 log = logging.getLogger(__name__)
 
@@ -472,7 +474,7 @@ def run_inference_bench(cfg: InferenceBenchConfig) -> dict[str, Any]:
                 "loadavg_start": [round(x, 2) for x in load_start],
                 "loadavg_end": [round(x, 2) for x in os.getloadavg()],
             },
-            "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
+            "config": config_json(cfg),
         }
     finally:
         tmp.cleanup()

@@ -12,16 +12,16 @@ user's and Buddy's), so "every message logged" is checked, not assumed.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import config_json, machine
 from bench.inference import _pct, rss_mb
 
 log = logging.getLogger(__name__)
@@ -151,25 +151,6 @@ async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
         "model_load_seconds": round(load_s, 2),
         "rss_mb": rss_mb(),
         "database": "SQLite (aiosqlite) in a temporary BUDDY_VAR_DIR",
-        "environment": {"cpus": os.cpu_count(),
-                        "loadavg_before": [round(x, 2) for x in load_before],
-                        "loadavg_after": [round(x, 2) for x in load_after]},
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
+        "environment": machine(load_before, load_after),
+        "config": config_json(cfg),
     }
-
-
-def main() -> None:  # pragma: no cover - `python -m bench.serve_load`
-    import argparse
-
-    from core.config import REPO_ROOT
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    data = REPO_ROOT / "data" / "dataset"
-    cfg = ServeBenchConfig.quick(data) if args.quick else ServeBenchConfig(data_dir=data)
-    print(json.dumps(asyncio.run(run_serve_bench(cfg)), ensure_ascii=False, indent=2))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -41,15 +41,15 @@ change that breaks this assumption shows.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import config_json, machine
 from bench.inference import _pct, rss_mb
 from bench.serve_load import _count_rows, user_scripts
 from bench.telegram_stub import TOKEN, TelegramStub
@@ -223,32 +223,11 @@ async def run_telegram_bench(cfg: TelegramBenchConfig) -> dict[str, Any]:
         "load_shape": "each user waits for the reply before sending the next message",
         "bot_api": "bench.telegram_stub on 127.0.0.1 (long polling, real HTTP)",
         "database": "SQLite (aiosqlite) in a temporary BUDDY_VAR_DIR",
-        "environment": {"cpus": os.cpu_count(),
-                        "loadavg_before": [round(x, 2) for x in load_before],
-                        "loadavg_after": [round(x, 2) for x in load_after]},
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(cfg).items()},
+        "environment": machine(load_before, load_after),
+        "config": config_json(cfg),
     }
 
 
 def _call_counts(stub: TelegramStub) -> dict[str, int]:
     """How many requests of each Bot API method the adapter made (getUpdates included)."""
     return dict(sorted(stub.attempts.items()))
-
-
-def main() -> None:  # pragma: no cover - `python -m bench.telegram_load`
-    import argparse
-
-    from core.config import REPO_ROOT
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    data = REPO_ROOT / "data" / "dataset"
-    cfg = TelegramBenchConfig.quick(data) if args.quick else TelegramBenchConfig(data_dir=data)
-    result = asyncio.run(run_telegram_bench(cfg))
-    print(json.dumps(result, ensure_ascii=False, indent=2))
-    raise SystemExit(0 if result["ok"] else 1)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
