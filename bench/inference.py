@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import logging
 import os
 import platform
@@ -478,20 +477,3 @@ def run_inference_bench(cfg: InferenceBenchConfig) -> dict[str, Any]:
         }
     finally:
         tmp.cleanup()
-
-
-def main() -> None:  # pragma: no cover - `python -m bench.inference`
-    import argparse
-
-    from core.config import REPO_ROOT
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args()
-    data = REPO_ROOT / "data" / "dataset"
-    cfg = InferenceBenchConfig.quick(data) if args.quick else InferenceBenchConfig(data_dir=data)
-    print(json.dumps(run_inference_bench(cfg), ensure_ascii=False, indent=2))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
