@@ -165,3 +165,36 @@ def telegram(
         typer.secho("some messages were unanswered, answered twice or not logged",
                     fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
+
+
+@app.command()
+def base(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the base model into")],
+    data: Annotated[list[Path] | None, typer.Option(
+        "--data", help="Text sources for the SentencePiece vocabulary (repeatable; default: "
+                       "BUDDY_DATA_DIR)")] = None,
+    tiny: Annotated[bool, typer.Option("--tiny", help="A 2-layer, 64-wide encoder for smoke "
+                                                       "runs instead of KoBERT's shape")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the random weights")] = 0,
+) -> None:
+    """A KoBERT-shaped base with random weights, for `buddy train --backend kobert --base`.
+
+    For machines that cannot download monologg/kobert: it rehearses the training path and
+    gives a really trained model for `buddy bench inference --model`; without pre-training
+    its accuracy is not KoBERT's.
+    """
+    from bench.scratch_base import write_base
+    from core.dataset.formats import load_dataset
+
+    sources = data or [settings_or_exit().data_dir]
+    try:
+        sentences = [ex.text for src in sources for ex in load_dataset(src).examples]
+    except BuddyError as exc:
+        fail(str(exc))
+    encoder = ({"vocab_size": 2000, "hidden_size": 64, "num_hidden_layers": 2,
+                "num_attention_heads": 2, "intermediate_size": 128,
+                "max_position_embeddings": 128} if tiny else None)
+    info = write_base(out, sentences, encoder=encoder, seed=seed)
+    typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
+    typer.echo(f"next: buddy train --backend kobert --base {out} --data DATA --out MODEL_DIR",
+               err=True)

@@ -43,9 +43,6 @@ TINY_ANSWERS = {
     "증상/식욕저하": ["입맛이 없으시군요. 조금이라도 챙겨 드셨으면 해요."],
 }
 
-SPECIAL_TOKENS = ["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"]  # KoBERT's order
-
-
 def tiny_dataset() -> Dataset:
     examples = [Example(t, c) for c, texts in TINY_DATA.items() for t in texts]
     return Dataset(examples, {k: list(v) for k, v in TINY_ANSWERS.items()})
@@ -57,29 +54,14 @@ def build_base(folder: Path, hidden: int = 64, layers: int = 2, heads: int = 2) 
     ``initializer_range`` 0.1 (BERT's is 0.02) lets a random encoder learn the four
     categories in a few dozen steps, which keeps the tests short.
     """
-    import sentencepiece as spm
-    import torch
-    from transformers import BertConfig, BertModel
+    from bench.scratch_base import write_base
 
-    folder.mkdir(parents=True, exist_ok=True)
-    corpus = folder / "corpus.txt"
     sentences = [t for texts in TINY_DATA.values() for t in texts]
-    corpus.write_text("\n".join(sentences * 3), encoding="utf-8")
-    spm.SentencePieceTrainer.train(
-        input=str(corpus), model_prefix=str(folder / "tokenizer_78b3253a26"), vocab_size=120,
-        model_type="unigram", character_coverage=1.0, hard_vocab_limit=False, minloglevel=2,
+    write_base(
+        folder, sentences * 3,
+        encoder={"vocab_size": 122, "hidden_size": hidden, "num_hidden_layers": layers,
+                 "num_attention_heads": heads, "intermediate_size": hidden * 2,
+                 "max_position_embeddings": 128},
+        initializer_range=0.1,
     )
-    corpus.unlink()
-    (folder / "tokenizer_78b3253a26.vocab").unlink()
-    sp = spm.SentencePieceProcessor(model_file=str(folder / "tokenizer_78b3253a26.model"))
-    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
-    vocab = SPECIAL_TOKENS + [p for p in pieces if p not in ("<unk>", "<s>", "</s>")]
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    config = BertConfig(
-        vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
-        num_attention_heads=heads, intermediate_size=hidden * 2, max_position_embeddings=128,
-        pad_token_id=1, initializer_range=0.1,
-    )
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(str(folder), safe_serialization=True)
     return folder
