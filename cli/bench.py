@@ -193,7 +193,7 @@ def base(
         fail(str(exc))
     encoder = ({"vocab_size": 2000, "hidden_size": 64, "num_hidden_layers": 2,
                 "num_attention_heads": 2, "intermediate_size": 128,
-                "max_position_embeddings": 128} if tiny else None)
+                "max_position_embeddings": 512} if tiny else None)
     info = write_base(out, sentences, encoder=encoder, seed=seed)
     typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
     typer.echo(f"next: buddy train --backend kobert --base {out} --data DATA --out MODEL_DIR",

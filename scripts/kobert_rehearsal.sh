@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Rehearse KoBERT training end to end where monologg/kobert cannot be downloaded:
+# a KoBERT-shaped base with random weights (buddy bench base), fine-tuned on DATA on the GPU
+# (or CPU), evaluated on its held-out split, then its int8 ONNX serving path compared with
+# fp32 PyTorch on our dataset's utterances (buddy bench inference --model).
+#
+#   bash scripts/kobert_rehearsal.sh DATA OUT [extra `buddy train` options]
+#
+# The model has had no pre-training, so its accuracy is not KoBERT's; what it gives is a
+# really trained KoBERT-sized network (real margins) for the agreement figure, and the
+# GPU's training speed. Set BUDDY to the command that runs the CLI (default .venv/bin/buddy).
+set -euo pipefail
+data=${1:?usage: kobert_rehearsal.sh DATA OUT [train options]}
+out=${2:?usage: kobert_rehearsal.sh DATA OUT [train options]}
+shift 2
+buddy=${BUDDY:-.venv/bin/buddy}
+mkdir -p "$out"
+
+echo "== base: KoBERT-shaped, random weights, SentencePiece vocabulary from the data"
+$buddy bench base --out "$out/base" --data data/dataset --data "$data" | tee "$out/base.json"
+
+echo "== train (held-out split 0.2, seed 42)"
+start=$(date +%s)
+$buddy train --backend kobert --base "$out/base" --data "$data" --out "$out/model" \
+    --eval-split 0.2 --seed 42 "$@" 2>&1 | tee "$out/train.log"
+echo "train_seconds $(( $(date +%s) - start ))" | tee -a "$out/train.log"
+
+echo "== evaluate on the held-out split"
+$buddy evaluate --model "$out/model" --data "$data" --split test --json | tee "$out/evaluate.json"
+
+echo "== serving path (int8 ONNX) vs fp32 PyTorch, on our dataset's utterances"
+$buddy bench inference --model "$out/model" --threads "${BENCH_THREADS:-2}" --json \
+    | tee "$out/inference.json"
