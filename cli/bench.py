@@ -176,6 +176,9 @@ def base(
     tiny: Annotated[bool, typer.Option("--tiny", help="A 2-layer, 64-wide encoder for smoke "
                                                        "runs instead of KoBERT's shape")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the random weights")] = 0,
+    init_range: Annotated[float, typer.Option(
+        "--init-range", help="Std of the random weights (BERT's 0.02; wider ones train "
+                             "faster from scratch)")] = 0.02,
 ) -> None:
     """A KoBERT-shaped base with random weights, for `buddy train --backend kobert --base`.
 
@@ -194,7 +197,7 @@ def base(
     encoder = ({"vocab_size": 2000, "hidden_size": 64, "num_hidden_layers": 2,
                 "num_attention_heads": 2, "intermediate_size": 128,
                 "max_position_embeddings": 512} if tiny else None)
-    info = write_base(out, sentences, encoder=encoder, seed=seed)
+    info = write_base(out, sentences, encoder=encoder, initializer_range=init_range, seed=seed)
     typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
     typer.echo(f"next: buddy train --backend kobert --base {out} --data DATA --out MODEL_DIR",
                err=True)

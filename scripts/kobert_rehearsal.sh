@@ -17,7 +17,7 @@ buddy=${BUDDY:-.venv/bin/buddy}
 mkdir -p "$out"
 
 echo "== base: KoBERT-shaped, random weights, SentencePiece vocabulary from the data"
-$buddy bench base --out "$out/base" --data data/dataset --data "$data" | tee "$out/base.json"
+$buddy bench base --out "$out/base" --init-range "${BASE_INIT_RANGE:-0.02}" --data data/dataset --data "$data" | tee "$out/base.json"
 
 echo "== train (held-out split 0.2, seed 42)"
 start=$(date +%s)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from core.classify.base import Prediction
+from core.safety import guards
 from core.safety.lexicon import CRISIS, FALLBACK_FRAGMENTS, RULES, Rule
 from core.safety.normalize import Views, views
 
@@ -58,19 +59,23 @@ class SafetyAssessment:
     level: str  # "none" | "concern" | "crisis"
 
 
-def _rule_hits(rule: Rule, v: Views) -> tuple[list[tuple[int, int]], bool]:
-    """(spans of unguarded matches, whether a match was downgraded by its context guard)."""
+def _rule_hits(rule: Rule, v: Views) -> tuple[list[tuple[int, int]], bool, bool]:
+    """(spans of unguarded matches, whether a match was downgraded by its context guard,
+    whether a match was vetoed by its ``before``/``after`` guard)."""
     text = v.spaced if rule.view == "spaced" else v.compact
     spans: list[tuple[int, int]] = []
+    vetoed = False
     for m in rule.pattern.finditer(text):
         if rule.before is not None and rule.before.search(text[max(0, m.start() - 14) : m.start()]):
+            vetoed = True
             continue
         if rule.after is not None and rule.after.match(text[m.end() : m.end() + 14]):
+            vetoed = True
             continue
         if rule.context is not None and rule.context.search(text):
-            return [], True
+            return [], True, vetoed
         spans.append(m.span())
-    return spans, False
+    return spans, False, vetoed
 
 
 def _any_rule(rules: tuple[Rule, ...]) -> dict[str, re.Pattern[str]]:
@@ -107,8 +112,15 @@ def _no_rule_can_match(v: Views) -> bool:
     )
 
 
+# Where a crisis rule matched: (rule name, view, start, end), for the whose-crisis guards.
+Span = tuple[str, str, int, int]
+
+
 def pattern_signals(
-    v: Views, explained: set[str] | None = None
+    v: Views,
+    explained: set[str] | None = None,
+    found: list[Span] | None = None,
+    vetoed: set[str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Crisis signals and concern hints from the lexicon.
 
@@ -116,7 +128,8 @@ def pattern_signals(
     rules is one cue, ``옥상`` and ``난간`` are two (``hint:다리위``, ``hint:다리위#2``).
     Hints of crisis rules that their context explained (``졸업식에서 마지막 인사``) are also
     added to ``explained``, when given: they still pair with another hint, but not with the
-    classifier, which cannot see that context either.
+    classifier, which cannot see that context either. ``found`` receives where each crisis
+    rule matched, ``vetoed`` the crisis rules whose own idiom guard rejected a match.
     """
     crisis: list[str] = []
     concern: list[str] = []
@@ -124,9 +137,13 @@ def pattern_signals(
     if _no_rule_can_match(v):
         return crisis, concern
     for rule in RULES:
-        spans, downgraded = _rule_hits(rule, v)
+        spans, downgraded, refused = _rule_hits(rule, v)
+        if refused and rule.level == CRISIS and vetoed is not None:
+            vetoed.add(rule.name)
         if spans and rule.level == CRISIS:
             crisis.append(f"phrase:{rule.name}")
+            if found is not None:
+                found.extend((rule.name, rule.view, start, end) for start, end in spans)
             continue
         if downgraded and rule.level == CRISIS:
             concern.append(f"hint:{rule.name}")
@@ -355,8 +372,9 @@ def _decide(
     concern: list[str],
     prediction: Prediction | None,
     explained: frozenset[str] | set[str] = frozenset(),
+    notes: tuple[str, ...] = (),
 ) -> SafetyAssessment:
-    signals = list(crisis)
+    signals = list(crisis) + list(notes)
     hints = sorted(set(concern))
     unexplained = [h for h in hints if h not in explained]
     classifier = classifier_signal(prediction)
@@ -371,7 +389,7 @@ def _decide(
     is_crisis = bool(crisis) or any(s.startswith("combo:") for s in signals)
     if is_crisis:
         level = LEVEL_CRISIS
-    elif hints or classifier is not None:
+    elif hints or notes or classifier is not None:
         level = LEVEL_CONCERN
     else:
         level = NONE
@@ -392,25 +410,94 @@ def _fallback(text: str) -> SafetyAssessment:
     return SafetyAssessment(False, ("fallback:substring",), NONE)
 
 
-def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
-    """Decide whether a message is a crisis. Pure, fast, never raises, never fails open."""
-    try:
-        v = views(text)
-        explained: set[str] = set()
-        crisis, concern = pattern_signals(v, explained)
-    except Exception:
-        log.exception("crisis pattern layer failed; using the substring fallback")
-        return _fallback(text)
+# Which pattern rules say the same as a morphology signal about a verb: when such a rule's
+# own idiom guard refused the phrase (``쪽팔려서 사라지고 싶었어``, a quoted song line) and
+# none of them fired, the morphology signal about that verb is the same phrase seen again.
+_MORPH_FAMILIES: dict[str, frozenset[str]] = {
+    "죽": frozenset({"죽고싶", "죽어버릴"}),
+    "뒤지": frozenset({"죽고싶", "뒤질래"}),
+    "디지": frozenset({"죽고싶", "뒤질래"}),
+    "뒈지": frozenset({"죽고싶", "뒤질래"}),
+    "사라지": frozenset({"사라지고싶"}),
+    "살": frozenset({"살기싫", "살고싶지않", "안살고싶"}),
+}
+
+
+def _refused_by_patterns(signal: str, vetoed: set[str], fired: set[str]) -> bool:
+    """True when ``signal`` (``morph:죽+싶``, ``intent:사라지``) repeats a vetoed phrase."""
+    verb = signal.split(":", 1)[-1].split("+", 1)[0]
+    family = _MORPH_FAMILIES.get(verb)
+    return family is not None and bool(family & vetoed) and not family & fired
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the given spans replaced by a separator no rule matches across."""
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = "|" * (end - start)
+    return "".join(chars)
+
+
+def _layers(v: Views) -> tuple[list[str], list[str], set[str], list[Span]]:
+    """Crisis signals, concern hints, explained hints and crisis spans of one message view."""
+    explained: set[str] = set()
+    found: list[Span] = []
+    vetoed: set[str] = set()
+    crisis, concern = pattern_signals(v, explained, found, vetoed)
+    fired = {c.removeprefix("phrase:") for c in crisis}
     try:
         for signal in morph_signals(v.compact):
-            if signal not in crisis:
+            if signal not in crisis and not _refused_by_patterns(signal, vetoed, fired):
                 crisis.append(signal)
         concern.extend(morph_hints(v.compact))
     except Exception:
         log.exception("morphology unavailable for the crisis check; patterns only")
         concern.append("degraded:morph")
+    return crisis, concern, explained, found
+
+
+def _set_aside(v: Views, found: list[Span]) -> tuple[Views, tuple[str, ...]] | None:
+    """The message without crisis phrases that are someone else's or long past, with the
+    ``guard:`` notes saying why; None when every crisis phrase is the writer's own now."""
+    reasons: set[str] = set()
+    blank: dict[str, list[tuple[int, int]]] = {"compact": [], "spaced": []}
+    for _name, view, start, end in found:
+        text = v.spaced if view == "spaced" else v.compact
+        why = guards.set_aside(text, start, end)
+        if why is not None:
+            reasons.add(why)
+            blank[view].append((start, end))
+    if not reasons:
+        return None
+    rest = Views(v.original, _blank(v.spaced, blank["spaced"]), _blank(v.compact, blank["compact"]))
+    return rest, tuple(f"guard:{r}" for r in sorted(reasons))
+
+
+def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
+    """Decide whether a message is a crisis. Pure, fast, never raises, never fails open.
+
+    Crisis phrases about someone else (``친구가 죽고 싶대``) or a recovered past are set
+    aside and the rest of the message is checked again: the writer's own words in the
+    same message (``나도 죽고 싶어``) still flag it.
+    """
     try:
-        return _decide(crisis, concern, prediction, explained)
+        v = views(text)
+        crisis, concern, explained, found = _layers(v)
+    except Exception:
+        log.exception("crisis pattern layer failed; using the substring fallback")
+        return _fallback(text)
+    notes: tuple[str, ...] = ()
+    if crisis and found:
+        try:
+            aside = _set_aside(v, found)
+            if aside is not None:
+                rest, notes = aside
+                crisis, concern, explained, _ = _layers(rest)
+        except Exception:  # the guards only ever lower a verdict: keep the full one
+            log.exception("crisis guards failed; keeping the unguarded verdict")
+            notes = ()
+    try:
+        return _decide(crisis, concern, prediction, explained, notes)
     except Exception:
         log.exception("crisis decision failed; deciding on patterns alone")
         return SafetyAssessment(bool(crisis), tuple(crisis), LEVEL_CRISIS if crisis else NONE)

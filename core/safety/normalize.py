@@ -28,6 +28,20 @@ _CHOSEONG_MAP = {0x1100 + i: ch for i, ch in enumerate(_CHOSEONG)}
 # into syllables; consonant runs without vowels (``ㅈㄱㅅㄷ``, ``ㅋㅋ``) stay as they are.
 _VOWELS = "ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ"
 _JONGSEONG = "\0ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ"
+# Emoji that stand for a method or for death (``🔪🩸 오늘도 했음``, ``🪦 가고싶어``) are read as
+# the word they picture, so the word rules see them; the views would otherwise drop them.
+# (Not ``💀``: it is the everyday "I'm dead (laughing)".)
+_EMOJI_WORDS = str.maketrans(
+    {
+        "🔪": " 칼 ",
+        "🗡": " 칼 ",
+        "🩸": " 피 ",
+        "🪦": " 무덤 ",
+        "⚰": " 무덤 ",
+        "💊": " 약 ",
+        "🪢": " 밧줄 ",
+    }
+)
 _JAMO_SYLLABLE = re.compile(f"([{_CHOSEONG}])([{_VOWELS}])(?:([{_JONGSEONG[1:]}])(?![{_VOWELS}]))?")
 
 
@@ -51,7 +65,7 @@ def views(text: str) -> Views:
     original = normalize(text, max_chars=SAFETY_MAX_CHARS).translate(_CHOSEONG_MAP)
     if any("ㅏ" <= ch <= "ㅣ" for ch in original):
         original = _JAMO_SYLLABLE.sub(_compose, original)
-    lowered = original.lower()
+    lowered = original.translate(_EMOJI_WORDS).lower()
     spaced = _SPACED_SEP.sub(" ", _SPACED_DROP.sub("", lowered)).strip()
     compact = _NOT_KEPT.sub("", lowered)
     return Views(original=original, spaced=spaced, compact=compact)

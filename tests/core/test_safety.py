@@ -131,7 +131,7 @@ def test_idioms_and_neutral_mentions_are_not_flagged(text: str) -> None:
         ("사라지는 게 답인 것 같아", "intent:solution"),
         ("그냥 내일 아침에 안 일어났으면", "intent:not-wake"),
         ("태어나지 말았어야 했어", "intent:not-born"),
-        ("세상에 미련 없어. 오늘 밤이 마지막이야", "combo:hints"),
+        ("이제 여한 없어. 오늘 밤이 마지막이야", "combo:hints"),
     ],
 )
 def test_intent_shapes_beyond_fixed_phrases(text: str, signal: str) -> None:
@@ -157,6 +157,63 @@ def test_two_weak_goodbye_cues_flag_a_crisis_but_one_ordinary_farewell_does_not(
     assert not assess("그동안 고마웠어요 다음 달에 퇴사합니다").crisis
 
 
+# --- whose crisis: someone else's, a recovered past, an idiom ---------------------------
+@pytest.mark.parametrize(
+    ("text", "guard"),
+    [
+        ("누나가 요즘 죽고 싶다고 자꾸 해요 옆에서 뭘 해주면 될까요", "guard:third-person"),
+        ("자해하는 후배한테 어떤 말을 해줘야 할까", "guard:third-person"),
+        ("중학교 때 자살 시도했었는데 지금은 십 년째 잘 지내요", "guard:recovered"),
+    ],
+)
+def test_a_helper_or_a_recovered_past_gets_no_crisis_reply(text: str, guard: str) -> None:
+    verdict = assess(text)
+    assert not verdict.crisis
+    assert guard in verdict.signals and verdict.level == "concern"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "누나가 죽고 싶대 근데 솔직히 저도 죽고 싶어요",
+        "아빠한테 살기 싫다고 했는데 무시당했어",  # the one told is not the one in crisis
+        "예전에 자해했었는데 지금은 괜찮다가 어제 또 했어",  # a relapse after the recovery
+        "걔 없으면 못 살아 그냥 죽어버릴래",  # 래 after a final ㄹ is intent, not hearsay
+    ],
+)
+def test_guards_never_hide_the_writers_own_crisis(text: str) -> None:
+    assert assess(text).crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "민망해서 진짜 죽고 싶었어 ㅋㅋ",  # embarrassment as the cause, before the wish
+        "이 시에 나오는 죽고 싶어라는 구절이 너무 슬퍼",  # a quoted line
+    ],
+)
+def test_idioms_refused_by_a_pattern_are_not_flagged_by_morphology_either(text: str) -> None:
+    assert not assess(text).crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("타이레놀 40알이면 죽나요", "phrase:치명성질문"),
+        ("자해 안 하면 불안해서 못 버티겠어", "phrase:자해없이못견딤"),
+        ("ㅈㅎ 끊은 지 석 달 됐는데 결국 다시 했어", "phrase:자해재발"),
+        ("🔪 또 했어 멈출 수가 없어", "phrase:자해재발"),  # emoji read as the word
+        ("내일 새벽에 대교 갈 거야", "phrase:결행계획"),
+        ("내가 없어지는 게 다들 도와주는 거야", "phrase:부담소멸"),
+        ("im done. goodbye world", "combo:hints"),
+        ("i want to unalive myself", "phrase:en:die"),
+    ],
+)
+def test_new_families_flag_a_crisis_by_name(text: str, signal: str) -> None:
+    verdict = assess(text)
+    assert verdict.crisis and signal in verdict.signals
+
+
 def test_our_test_set_meets_the_goal() -> None:
     result = evaluate_test_set(CRISIS_SET)
     assert result.positives >= 150 and result.negatives >= 150
@@ -164,7 +221,7 @@ def test_our_test_set_meets_the_goal() -> None:
     assert result.false_alarm_rate <= 0.03, result.false_alarms
 
 
-@pytest.mark.parametrize("name", ["holdout", "holdout2", "holdout3"])
+@pytest.mark.parametrize("name", ["holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
 def test_held_out_sets_keep_false_alarms_low(name: str) -> None:
     result = evaluate_holdout(CRISIS_SET, name=name)
     assert result is not None and result.positives >= 40
@@ -176,10 +233,10 @@ def test_held_out_sets_keep_false_alarms_low(name: str) -> None:
 def test_wellness_figures_do_not_regress() -> None:
     result = evaluate_wellness(WELLNESS)
     assert result.positives == 128
-    # Measured 0.961 / 0.0018 (patterns alone); the remaining misses are in the report. The
-    # 9th false alarm (was 8) is a head-banging self-harm message the CSV files elsewhere.
-    assert result.recall >= 0.96
-    assert result.false_alarm_rate <= 0.03
+    # Measured 0.984 / 0.0024 (patterns alone). The false alarms are mostly crisis-worded
+    # messages that the CSV files under other categories.
+    assert result.recall >= 0.98
+    assert result.false_alarm_rate <= 0.01
 
 
 # --- the classifier only adds a signal ----------------------------------------------------
