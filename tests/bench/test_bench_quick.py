@@ -66,3 +66,26 @@ def test_serve_prints_a_readable_table_without_json():
     proc = _buddy("bench", "serve", "--quick", "--users", "2", "--messages-per-user", "1")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "rows logged" in proc.stdout and "latency p99 ms" in proc.stdout
+
+
+@pytest.mark.kobert
+def test_base_writes_a_kobert_layout_that_the_trainer_accepts(tmp_path: Path):
+    """`buddy bench base`: what a user without monologg/kobert trains from (GPU rehearsal)."""
+    pytest.importorskip("torch")
+    pytest.importorskip("sentencepiece")
+    from core.classify.kobert import load_kobert_tokenizer
+    from training.kobert.model import resolve_base
+
+    out = tmp_path / "base"
+    info = _json(_buddy("bench", "base", "--tiny", "--out", str(out),
+                        "--data", str(ROOT / "data" / "dataset")))
+
+    assert resolve_base(str(out)) == out
+    for name in ("config.json", "model.safetensors", "tokenizer_78b3253a26.model", "vocab.txt"):
+        assert (out / name).is_file(), name
+    vocab = (out / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    assert vocab[:5] == ["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"]  # KoBERT's order
+    assert info["tokenizer_pieces"] <= info["vocab_size"]
+    tokenizer = load_kobert_tokenizer(out)
+    ids = tokenizer("요즘 잠을 못 자서 너무 힘들어요")["input_ids"]
+    assert tokenizer.unk_token_id not in ids and len(ids) > 3
