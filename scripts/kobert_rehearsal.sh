@@ -8,7 +8,8 @@
 #
 # The model has had no pre-training, so its accuracy is not KoBERT's; what it gives is a
 # really trained KoBERT-sized network (real margins) for the agreement figure, and the
-# GPU's training speed. Set BUDDY to the command that runs the CLI (default .venv/bin/buddy).
+# GPU's training speed. With BASE=DIR (or BASE=monologg/kobert) it fine-tunes that real
+# base instead. Set BUDDY to the command that runs the CLI (default .venv/bin/buddy).
 set -euo pipefail
 data=${1:?usage: kobert_rehearsal.sh DATA OUT [train options]}
 out=${2:?usage: kobert_rehearsal.sh DATA OUT [train options]}
@@ -16,12 +17,17 @@ shift 2
 buddy=${BUDDY:-.venv/bin/buddy}
 mkdir -p "$out"
 
-echo "== base: KoBERT-shaped, random weights, SentencePiece vocabulary from the data"
-$buddy bench base --out "$out/base" --init-range "${BASE_INIT_RANGE:-0.02}" --data data/dataset --data "$data" | tee "$out/base.json"
+base=${BASE:-}
+if [ -z "$base" ]; then
+    echo "== base: KoBERT-shaped, random weights, SentencePiece vocabulary from the data"
+    base="$out/base"
+    $buddy bench base --out "$base" --init-range "${BASE_INIT_RANGE:-0.02}" \
+        --data data/dataset --data "$data" | tee "$out/base.json"
+fi
 
 echo "== train (held-out split 0.2, seed 42)"
 start=$(date +%s)
-$buddy train --backend kobert --base "$out/base" --data "$data" --out "$out/model" \
+$buddy train --backend kobert --base "$base" --data "$data" --out "$out/model" \
     --eval-split 0.2 --seed 42 "$@" 2>&1 | tee "$out/train.log"
 echo "train_seconds $(( $(date +%s) - start ))" | tee -a "$out/train.log"
 
