@@ -57,6 +57,11 @@ def _remember(text: str, morphs: Morphs) -> None:
             _cache.popitem(last=False)
 
 
+def is_cached(text: str) -> bool:
+    """True when :func:`morphemes` answers ``text`` without running Kiwi (a cheap check)."""
+    return not text.strip() or _cached(text) is not None
+
+
 def cache_clear() -> None:
     """Forget every cached analysis (benchmarks measuring cold work use this)."""
     with _cache_lock:

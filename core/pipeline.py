@@ -157,7 +157,7 @@ class Buddy:
         full = normalize(message.text, SAFETY_MAX_CHARS) if message.kind == "text" else ""
         text = full[:MODEL_MAX_CHARS]
         if full:
-            await self._prefetch_morphemes(full)
+            await self._prefetch_morphemes(full, text)
         assessment = _safe_assess(full) if full else SafetyAssessment(False, (), "none")
         prediction: Prediction | None = None
 
@@ -187,16 +187,30 @@ class Buddy:
                          (time.perf_counter() - started) * 1000)
         return reply
 
-    async def _prefetch_morphemes(self, text: str) -> None:
-        """Batch the crisis check's Kiwi work off the loop; on any failure assess does it."""
+    async def _prefetch_morphemes(self, full: str, text: str) -> None:
+        """Batch the Kiwi work of the crisis check (on ``full``) and of the classifier (on the
+        model's ``text``) off the loop, in one call; on any failure each does its own."""
         try:
-            await asyncio.wait_for(self._morph.prefetch(text), PREFETCH_TIMEOUT_S)
+            also = self._classifier_morph_inputs(text) if text else []
+            await self._morph.prefetch(full, also, timeout=PREFETCH_TIMEOUT_S)
         except Exception:
             log.debug("morpheme prefetch skipped", exc_info=True)
 
+    def _classifier_morph_inputs(self, text: str) -> list[str]:
+        """The classifier's Kiwi inputs for ``text``, when it says (an optional method that
+        only speeds things up: any failure just leaves the classifier to analyse them)."""
+        inputs = getattr(self.classifier, "morph_inputs", None)
+        if not callable(inputs):
+            return []
+        try:
+            return [t for t in inputs(text) if isinstance(t, str)]
+        except Exception:
+            log.debug("classifier morph_inputs failed", exc_info=True)
+            return []
+
     async def _classify(self, text: str) -> Prediction | None:
         try:
-            return await asyncio.wait_for(self._runner.predict(text), CLASSIFY_TIMEOUT_S)
+            return await self._runner.predict(text, timeout=CLASSIFY_TIMEOUT_S)
         except Exception:
             log.exception("classifier failed; answering without a category")
             return None

@@ -6,10 +6,11 @@
 #
 #   bash scripts/kobert_rehearsal.sh DATA OUT [extra `buddy train` options]
 #
-# The model has had no pre-training, so its accuracy is not KoBERT's; what it gives is a
-# really trained KoBERT-sized network (real margins) for the agreement figure, and the
-# GPU's training speed. With BASE=DIR (or BASE=monologg/kobert) it fine-tunes that real
-# base instead. Set BUDDY to the command that runs the CLI (default .venv/bin/buddy).
+# With the random base it rehearses every step and measures the GPU's speed; such a base
+# does not learn the 359 categories without pre-training (docs/BENCHMARKS.md), so the
+# agreement figure needs a real base: BASE=DIR (a local copy of monologg/kobert) or
+# BASE=monologg/kobert where the hub is reachable. BUDDY is the command that runs the CLI
+# (default .venv/bin/buddy).
 set -euo pipefail
 data=${1:?usage: kobert_rehearsal.sh DATA OUT [train options]}
 out=${2:?usage: kobert_rehearsal.sh DATA OUT [train options]}

@@ -199,3 +199,56 @@ def test_folders_from_before_new_options_still_load(tmp_path: Path, model_dir: P
         LinearClassifier.load(old).predict_proba(["잠을 못 자"]),
         LinearClassifier.load(model_dir).predict_proba(["잠을 못 자"]),
     )
+
+
+# ---- the fast feature path gives exactly what the plain one gave -------------------------
+
+def _reference_char_ngrams(text: str, lo: int, hi: int) -> list[str]:
+    """The original, obviously-correct ``char_wb`` n-grams (kept here as the yardstick)."""
+    out: list[str] = []
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(lo, hi + 1):
+            out.extend(
+                g for g in (padded[i : i + n] for i in range(len(padded) - n + 1)) if g.strip()
+            )
+    return out
+
+
+@pytest.mark.parametrize("text", [
+    "요즘 잠이 안 와요", "", "   ", "a", "ㅠㅠ 진짜\t너무…  힘들어!!", "\u3000가\u00a0나 다",
+    "MiXeD Case 영어 English", "🙂🙂 이모지", "줄\n바꿈\r\n끝",
+])
+@pytest.mark.parametrize(("lo", "hi"), [(1, 4), (2, 5), (1, 1), (0, 3), (3, 3)])
+def test_char_ngrams_are_the_same_list_in_the_same_order(text: str, lo: int, hi: int) -> None:
+    from core.classify.features import char_ngrams
+
+    assert char_ngrams(text, lo, hi) == _reference_char_ngrams(text, lo, hi)
+
+
+def test_feature_rows_are_bit_identical_to_the_plain_computation(model_dir: Path) -> None:
+    from collections import Counter
+
+    model = load_model(model_dir)
+    texts = [t for ts in UTTERANCES.values() for t in ts] + ["잠 잠 잠 안 와", "zzz 모르는말", ""]
+    for view, analyzer, _ in model._space.views:
+        for text in texts:
+            terms = analyzer(text)
+            counts = Counter(view.vocab[t] for t in terms if t in view.vocab)
+            idx, val = view.row(terms)
+            assert idx.tolist() == list(counts)  # first-occurrence order, as before
+            if counts:
+                tf = np.array(list(counts.values()), dtype=np.float32)
+                ref = (1.0 + np.log(tf)) * view.idf[idx]
+                assert (val == ref / np.linalg.norm(ref)).all()
+
+
+def test_morph_inputs_are_what_prediction_analyses(model_dir: Path) -> None:
+    from core import morph
+
+    model = load_model(model_dir)
+    text = "요즘 잠이 너무 안 와요 ZZZ"
+    (key,) = model.morph_inputs(text)
+    morph.morphemes(key)  # as the pipeline's batched prefetch does
+    assert model.predicts_inline([text])
+    assert not model.predicts_inline(["처음 보는 문장이라 아직 분석 안 됨 1234567"])

@@ -205,3 +205,26 @@ async def test_flood_limit_answers_with_a_slow_down_notice_but_never_blocks_a_cr
     kinds = [(await buddy.handle(msg("요즘 잠이 안 와요"))).text for _ in range(4)]
     assert "천천히" in kinds[-1]
     assert (await buddy.handle(msg("죽고 싶어"))).crisis
+
+
+async def test_linear_model_answers_the_same_under_load_as_alone(tmp_path: Path) -> None:
+    """Batched Kiwi prefetch and on-loop prediction change where work runs, not answers."""
+    from core.classify.linear import train_linear
+    from core.classify.loader import load_model
+    from core.dataset.records import Dataset, Example
+
+    data = {
+        "증상/불면": ["잠이 안 와요", "밤새 잠을 못 잤어", "새벽까지 잠이 안 오네", "요즘 잠을 설쳐요"],
+        "감정/걱정": ["걱정이 너무 많아요", "내일 일이 걱정돼", "자꾸 걱정이 돼서 불안해", "걱정 때문에 힘들어"],
+    }
+    train_linear(Dataset([Example(t, c) for c, ts in data.items() for t in ts], {}), tmp_path, seed=1)
+    model = load_model(tmp_path)
+    texts = ["잠이 안 와서 괴로워요", "시험이 걱정돼요", "밤에 자꾸 깨요 ㅠㅠ", "걱정 걱정 또 걱정",
+             "요즘 너무 피곤한데 잠은 안 오고", "내일 면접이라 떨려요"] * 5
+    buddy = make_buddy(classifier=model, confidence_threshold=0.0)
+    replies_ = await asyncio.gather(*(buddy.handle(msg(t, user=str(i))) for i, t in enumerate(texts)))
+    await buddy.aclose()
+    fresh = load_model(tmp_path)
+    for text, reply in zip(texts, replies_, strict=True):
+        (alone,) = fresh.predict([text], top_k=3)
+        assert (reply.category, reply.confidence) == (alone.category, alone.confidence)
