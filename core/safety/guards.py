@@ -32,8 +32,13 @@ _FIRST_BEFORE = re.compile(
     r"(?:나도|저도|나역시|저역시|나까지|저까지|나두|저두|내가|제가|나는|저는|난|나만|저만|나보고|저보고"
     r"|나한테|저한테|나를|저를|나|저)(?:진짜|정말|그냥|요즘|너무|이제|또|좀|더|다시|자꾸)*$"
 )
+# A sentence ending between the third person and the match closes that clause: in ``나 없어도
+# 남편이 잘 키우겠죠 그냥 죽고 싶어요`` the wish is the writer's own, not the husband's.
+_CLAUSE_END = r"(?:죠|어요|아요|해요|네요|세요|니다|거든|잖아|겠지|겠다|했다|이다|한다|할게|할래)"
 # The third person as subject or topic right before the match (within a short clause).
-_SUBJECT_BEFORE = re.compile(_THIRD + r"(?:가|이|께서|는|은|도|네|들이|들은)[가-힣]{0,12}$")
+_SUBJECT_BEFORE = re.compile(
+    _THIRD + r"(?:가|이|께서|는|은|도|네|들이|들은)(?:(?!" + _CLAUSE_END + r")[가-힣]){0,12}$"
+)
 # Someone named anywhere earlier, not as the one told (``엄마한테 죽고 싶다고 했어`` is mine).
 _NAMED_EARLIER = re.compile(_THIRD + r"(?!한테|에게|께|랑|이랑|하고|와|과)")
 # What follows a phrase reported about someone else: hearsay, a guess, the person described.
@@ -44,14 +49,22 @@ _REPORTED_AFTER = re.compile(
 )
 _PERSON_AFTER = re.compile(r"^(?:하는|한|했던|하던|하려는)?" + _THIRD)
 # Said in the past: a past ending right after, or a past time right before.
-_PAST_AFTER = re.compile(r"^[가-힣]{0,3}?(?:었|았|였|던|했었|했던)")
+# (``죽고 싶단 생각 자주 했는데``: the thought itself, then a past verb.)
+_PAST_AFTER = re.compile(
+    r"^[가-힣]{0,3}?(?:었|았|였|던|했었|했던)"
+    r"|^(?:단|다는|은|던)?(?:생각|마음|충동)(?:을|이|도)?(?:자주|많이|매일|늘|항상|가끔|종종)?"
+    r"(?:했|들었|들던|났었|나던)"
+)
+# A past time right before: a date, an age or a stage of life (``20대 초반엔``, ``고딩 때``).
 _PAST_BEFORE = re.compile(
-    r"(?:예전에|예전엔|옛날에|과거에|어릴때|어렸을때|학생때|학창시절|때|[0-9]+년전|몇년전|그때|한때|한동안|그시절)"
+    r"(?:예전에|예전엔|옛날에|과거에|어릴때|어렸을때|학생때|학창시절|때|[0-9]+년전|몇년전|그때|한때|한동안|그시절"
+    r"|[0-9]+대(?:초반|중반|후반|때)?(?:에|엔|에는)|(?:십|이십|삼십|사십)대(?:초반|중반|후반)?(?:에|엔|에는)"
+    r"|사춘기(?:때|에|엔)|(?:중딩|고딩|초딩|대딩|신입)(?:때|시절))"
     r"[가-힣]{0,10}$"
 )
 _RECOVERY = re.compile(
     r"(?:지금은|이제는|요즘은|현재는|지금|이제)[가-힣0-9]{0,12}(?:괜찮|행복|잘지내|잘살|극복|좋아|나아졌|안해|안하"
-    r"|멀쩡|건강)|(?:[0-9]+|몇)(?:년|개월|달)(?:째|동안|간)[가-힣]{0,4}(?:괜찮|안하|안했|잘지내|멀쩡)"
+    r"|멀쩡|건강|안들|안나|없어|사라졌|좋아졌|좋아짐|나아짐|회복)|(?:[0-9]+|몇)(?:년|개월|달)(?:째|동안|간)[가-힣]{0,4}(?:괜찮|안하|안했|잘지내|멀쩡)"
 )
 _RELAPSE = re.compile(r"다시|또(?!래)|재발|무너|도졌|요즘들어|최근에|근데|그런데|하지만")
 _WINDOW = 16

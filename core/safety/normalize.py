@@ -42,6 +42,9 @@ _EMOJI_WORDS = str.maketrans(
         "🪢": " 밧줄 ",
     }
 )
+# Half-typed or respelled "자살" that dodges a word filter (``ㅈ살``, ``쟈살``, ``자쌀``) is read
+# as the word itself, so every rule about it sees it.
+_SUICIDE_DODGES = re.compile(r"ㅈ살|쟈살|자쌀|쟈쌀|[jz]살|자ㅅ(?![가-힣ㅏ-ㅣ])")
 _JAMO_SYLLABLE = re.compile(f"([{_CHOSEONG}])([{_VOWELS}])(?:([{_JONGSEONG[1:]}])(?![{_VOWELS}]))?")
 
 
@@ -65,7 +68,9 @@ def views(text: str) -> Views:
     original = normalize(text, max_chars=SAFETY_MAX_CHARS).translate(_CHOSEONG_MAP)
     if any("ㅏ" <= ch <= "ㅣ" for ch in original):
         original = _JAMO_SYLLABLE.sub(_compose, original)
-    lowered = original.translate(_EMOJI_WORDS).lower()
+    lowered = _SUICIDE_DODGES.sub("자살", original.translate(_EMOJI_WORDS).lower())
     spaced = _SPACED_SEP.sub(" ", _SPACED_DROP.sub("", lowered)).strip()
     compact = _NOT_KEPT.sub("", lowered)
+    if any("ㅏ" <= ch <= "ㅣ" for ch in compact):  # jamo typed with spaces: ``ㅈ ㅏ ㅅ ㅏ ㄹ``
+        compact = _SUICIDE_DODGES.sub("자살", _JAMO_SYLLABLE.sub(_compose, compact))
     return Views(original=original, spaced=spaced, compact=compact)

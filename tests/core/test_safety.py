@@ -214,6 +214,79 @@ def test_new_families_flag_a_crisis_by_name(text: str, signal: str) -> None:
     assert verdict.crisis and signal in verdict.signals
 
 
+# --- families added after held-out set 6 ----------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("이번 생은 그만 접을게요", "phrase:생접기"),
+        ("이제 그만할래 숨 쉬는 거", "phrase:사는거그만"),
+        ("버스가 그냥 날 치어줬으면 좋겠어", "phrase:사고소망"),
+        ("창밖으로 떨어져버릴까 그냥", "phrase:추락의도"),
+        ("튼튼한 밧줄 주문했어 베란다 봉에 매달 거야", "phrase:목맬곳"),
+        ("목매는 장면이 자꾸 떠올라", "phrase:수단반추"),
+        ("여러 병원 돌아다니면서 수면제 모았어", "phrase:약비축"),
+        ("30알 삼켰는데 눈 떴어", "phrase:미수생존"),
+        ("상담전화도 안 받고 이제 그냥 끝낼래", "phrase:도움실패결행"),
+        ("총으로 끝내고 싶다는 생각이 들어", "phrase:수단으로끝"),
+        ("연필로 허벅지 긁는 거 자꾸 하게 돼", "phrase:피나게"),
+        ("흉터 물어보면 넘어졌다고 해 근데 다 내가 그은 거야", "phrase:자해고백"),
+        ("며칠째 밥 안 먹고 있어 나한테 벌 주는 거야", "phrase:자기처벌"),
+        ("자살 사고가 계속 올라와요", "phrase:자살의도"),
+        ("j살 하고싶어", "phrase:자살의도"),  # a dodge of the word filter, read as the word
+        ("이 글 보고 있다면 난 이미 이 세상에 없겠지", "phrase:마지막인사"),
+        ("숨이 멎었으면 좋겠다", "phrase:숨멈춤"),
+        ("i dont want to be here anymore", "phrase:en:die"),
+        # paired hints: a place as a plan and no return; a date; scouting; no fear
+        ("일요일 밤에 한강 갈 거야 영영 안 돌아와", "combo:hints"),
+        ("수업 끝나고 하려고 날짜 정했어", "combo:hints"),
+        ("옥상 올라갈 수 있는지 확인했어 거기서 하려고", "combo:hints"),
+        ("옥상 난간에서 아래 내려다보니 평온해", "hint:두려움없음"),
+    ],
+)
+def test_families_after_held_out_six_flag_a_crisis_by_name(text: str, signal: str) -> None:
+    verdict = assess(text)
+    assert verdict.crisis and signal in verdict.signals, verdict.signals
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "체육대회 때 넘어져서 흑역사 생성 진짜 사라지고 싶다",  # embarrassment idiom, then the wish
+        "연극에서 배우가 유서 쓰는 씬 연습했어",  # a character's note
+        "우리 할머니 유서 깊은 집안 출신이셔",
+        "suicide가 무슨 뜻인지 사전 찾아봤어 자살이래",  # a word looked up
+        "양말 사는 거 그만할래 서랍이 꽉 찼어",  # buying, not living
+        "주말에 바다 갈 거야 서핑하러",
+        "폰이 베란다에서 떨어질까 봐 조마조마했어",
+        "충전기 줄 침대 옆 고리에 걸어놨어",
+        "모기 물린 데 손톱으로 피나게 긁었어",
+        "다이어트 중이라 일부러 굶고 있어",
+        "게임 보스 총으로 끝내버리고 싶다",
+    ],
+)
+def test_new_family_guards_leave_idioms_and_errands_alone(text: str) -> None:
+    assert not assess(text).crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "고딩 때 자해했었는데 지금은 괜찮아",
+        "20대 초반엔 죽고 싶단 생각 자주 했는데 요즘은 그런 생각 안 들어",
+    ],
+)
+def test_a_past_told_by_age_and_recovered_is_set_aside(text: str) -> None:
+    verdict = assess(text)
+    assert not verdict.crisis
+
+
+def test_a_third_person_before_a_sentence_end_does_not_hide_the_writers_wish() -> None:
+    """``남편이 잘 키우겠죠`` closes the husband's clause: the wish after it is the writer's."""
+    verdict = assess("나 없어도 남편이 잘 키우겠죠 그냥 죽고 싶어요")
+    assert verdict.crisis and "guard:third-person" not in verdict.signals
+    assert not assess("남편이 요즘 너무 힘들어해요 죽고 싶대요").crisis
+
+
 def test_our_test_set_meets_the_goal() -> None:
     result = evaluate_test_set(CRISIS_SET)
     assert result.positives >= 150 and result.negatives >= 150
@@ -221,7 +294,9 @@ def test_our_test_set_meets_the_goal() -> None:
     assert result.false_alarm_rate <= 0.03, result.false_alarms
 
 
-@pytest.mark.parametrize("name", ["holdout", "holdout2", "holdout3", "holdout4", "holdout5"])
+@pytest.mark.parametrize(
+    "name", ["holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6"]
+)
 def test_held_out_sets_keep_false_alarms_low(name: str) -> None:
     result = evaluate_holdout(CRISIS_SET, name=name)
     assert result is not None and result.positives >= 40
