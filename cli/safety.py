@@ -1,8 +1,9 @@
 """``buddy safety``: measure the crisis check (recall and false-alarm rate).
 
-Every set is measured twice: the patterns alone (what answers when no classifier is
-loaded, and the first check on every message) and patterns plus the embedded default
-classifier's prediction, which is what the running bot decides with.
+Every set is measured twice: the crisis check's own layers (patterns, Kiwi morphology and
+the learned crisis model in ``core/safety/learned.py``: what answers when no classifier is
+loaded) and the same plus the embedded default classifier's prediction, which is what the
+running bot decides with.
 """
 
 from __future__ import annotations
@@ -83,9 +84,9 @@ def _table(
     )
     rows: list[tuple[str, EvalResult]] = []
     for i, r in enumerate(patterns):
-        rows.append(("패턴만", r))
+        rows.append(("규칙+학습", r))
         if combined is not None:
-            rows.append(("패턴+분류기", combined[i]))
+            rows.append(("+분류기", combined[i]))
     for col in ("데이터", "판정", "위기 문장", "감지", "재현율", "비위기 문장", "오경보",
                 "오경보율", "목표"):
         table.add_column(col)
@@ -158,7 +159,7 @@ def eval_command(
         try:
             combined_detector = classifier_detector(_classifier_loader(model))
         except BuddyError as exc:
-            console.print(f"[yellow]분류기를 불러오지 못해 패턴만 평가합니다:[/yellow] {exc}")
+            console.print(f"[yellow]분류기를 불러오지 못해 분류기 없이 평가합니다:[/yellow] {exc}")
             console.print("--model 경로나 BUDDY_DATA_DIR을 확인하거나 --no-classifier로 실행하세요.")
     try:
         patterns = _measure(test_set, wellness, assess)
@@ -176,7 +177,7 @@ def eval_command(
     else:
         console.print(_table(patterns, combined))
     if show_misses:
-        for label, results in (("패턴만", patterns), ("패턴+분류기", combined or [])):
+        for label, results in (("규칙+학습", patterns), ("+분류기", combined or [])):
             for r in results:
                 for text in r.missed:
                     console.print(f"[yellow]놓침[/yellow] ({r.name}, {label}) {escape(text)}")

@@ -127,18 +127,19 @@ class MorphPrefetcher:
     async def prefetch(
         self, text: str, also: Sequence[str] = (), timeout: float | None = None
     ) -> None:
-        """Analyse the crisis check's Kiwi input for ``text`` and the texts ``also`` (the
-        classifier's own Kiwi inputs), all in the same batched call.
+        """Analyse the crisis check's Kiwi inputs for ``text`` (none when its pre-check says
+        Kiwi cannot matter; two when a guard sets a phrase aside and the rest is checked
+        again) and the texts ``also`` (the classifier's own Kiwi inputs), all in the same
+        batched call.
 
         One batch for both keeps Kiwi's threads busy with one larger call instead of two
         smaller ones on two threads, and leaves the classifier only numpy work. (Batches of
         up to 128 texts: measured under the serve load, 32 or 64 gave fewer messages a
         second, since each call has its overhead and Kiwi splits a call over its threads.)
         """
-        from core.safety.detector import morph_input
+        from core.safety.detector import morph_inputs
 
-        key = morph_input(text)
-        keys = [k for k in (key, *also) if k and k.strip()]
+        keys = [k for k in (*morph_inputs(text), *also) if k and k.strip()]
         if not keys:
             return
         loop = asyncio.get_running_loop()

@@ -38,6 +38,61 @@ _MORPH_TRIGGERS = (
 # (``intent:solution``'s answer words — 답, 편하, 낫, 맞 — are not triggers: that signal also
 # needs a dying or vanishing verb, which is one. Common words here cost a Kiwi call each.)
 
+
+def _any_final(syllable: str) -> str:
+    """A regex class for ``syllable`` with or without any final consonant: a noun or stem
+    ending in an open syllable can take a particle's ㄴ/ㄹ into it (``엄만`` is 엄마+ㄴ)."""
+    return f"[{syllable}-{chr(ord(syllable) + 27)}]"
+
+
+# Exact pre-check for :func:`finality_hints`: every hint needs a morpheme whose surface must
+# then be in the Kiwi text, so a text matching none of these cannot give a hint and is not
+# analysed. Conservative on purpose (a false "maybe" costs one Kiwi call, a false "no" a
+# missed hint): stems Kiwi lemmatises are matched by what every spelling shares (``전`` for
+# 전하/전해/전했, ``모`` for 모으/모아/모았), open syllables with any final consonant.
+_HINT_ALONE = re.compile(
+    "|".join(
+        (
+            "여한", "미련", "준비",  # 여한/미련 (+없), 준비되었
+            "(?:이제|다)끝",  # 이제끝이, (이제)다끝나었
+            "먼저" + _any_final("가"), "이제" + _any_final("가"),  # 먼저갈게, 이제간다
+            "오늘밤", "내일",  # 오늘밤, 내일이면
+            "여기없", "나없", "난없",  # 여기없을거, 나없, 난없
+            "몰래",
+        )
+    )
+)  # fmt: skip
+# 미안 with a family word or 전하다 (hint:apology)
+_APOLOGY_TO = re.compile(
+    "엄" + _any_final("마") + "|아" + _any_final("빠") + "|부" + _any_final("모")
+    + "|다들|모" + _any_final("두") + "|전"
+)
+# 맡기다/나누다 with 물건/고양이/강아지 (hint:arranging)
+_ARRANGE_VERB = re.compile("맡|나" + _any_final("누") + "|나" + _any_final("눠"))
+_ARRANGE_WHAT = re.compile("물건|고양|강아")
+
+
+def hints_possible(text: str) -> bool:
+    """False only when :func:`finality_hints` cannot find anything in Kiwi's analysis of
+    ``text`` (the Hangul text Kiwi is given): lets most messages skip Kiwi altogether."""
+    return (
+        _HINT_ALONE.search(text) is not None
+        or ("미안" in text and _APOLOGY_TO.search(text) is not None)
+        or ("약" in text and "모" in text)  # 약 + 모으다 (hint:hoard)
+        or (_ARRANGE_VERB.search(text) is not None and _ARRANGE_WHAT.search(text) is not None)
+    )
+
+
+def signals_possible(text: str) -> bool:
+    """False only when :func:`morph_signals` returns nothing without asking Kiwi."""
+    return any(t in text for t in _MORPH_TRIGGERS)
+
+
+def morph_needed(text: str) -> bool:
+    """Whether the crisis check needs Kiwi's morphemes of ``text`` (its Hangul Kiwi text):
+    the pre-checks of :func:`morph_signals` and :func:`morph_hints` together."""
+    return bool(text) and (signals_possible(text) or hints_possible(text))
+
 _DIE_VERBS = frozenset({"죽", "뒤지", "디지", "뒈지", "사라지"})
 _NEGATIONS = frozenset({"않", "안", "없", "말"})
 # "죽고 싶을 만큼 창피했어": a feeling measured in dying, not a wish (the lexicon's SHAME_AFTER).
@@ -173,9 +228,31 @@ def morph_input(text: str) -> str | None:
     the event loop (filling the shared cache) before it calls :func:`assess`.
     """
     try:
-        return _hangul(views(text).compact) or None
+        key = _hangul(views(text).compact)
+        return key if morph_needed(key) else None
     except Exception:  # assess itself will decide; this is only an optimisation
         return None
+
+
+def morph_inputs(text: str) -> list[str]:
+    """Every text :func:`assess` hands Kiwi for ``text``: :func:`morph_input`'s, and when
+    the whose-crisis guards set a phrase aside, the rest of the message it checks again.
+
+    Prefetching both keeps Kiwi off the event loop for those messages too. Only an
+    optimisation: any failure here leaves ``assess`` to analyse what it needs itself.
+    """
+    try:
+        v = views(text)
+        keys = [_hangul(v.compact)]
+        if not _no_rule_can_match(v):
+            found: list[Span] = []
+            pattern_signals(v, found=found)
+            aside = _set_aside(v, found) if found else None
+            if aside is not None:
+                keys.append(_hangul(aside[0].compact))
+        return [k for k in dict.fromkeys(keys) if morph_needed(k)]
+    except Exception:
+        return []
 
 
 def morph_signals(compact: str) -> list[str]:
@@ -185,11 +262,15 @@ def morph_signals(compact: str) -> list[str]:
     ``살다`` followed by ``싫다`` or a negated ``싶다``.
     """
     text = _hangul(compact)
-    if not text or not any(t in text for t in _MORPH_TRIGGERS):
+    if not text or not signals_possible(text):
         return []
     from core.morph import morphemes
 
-    morphs = morphemes(text)
+    return signals_from_morphemes(morphemes(text))
+
+
+def signals_from_morphemes(morphs: tuple[tuple[str, str], ...]) -> list[str]:
+    """:func:`morph_signals` without its trigger pre-check (tests hold the two together)."""
     found: list[str] = []
     for i, (form, tag) in enumerate(morphs):
         if not tag.startswith("VV"):
@@ -312,12 +393,19 @@ def finality_hints(morphs: tuple[tuple[str, str], ...]) -> list[str]:
 
 
 def morph_hints(compact: str) -> list[str]:
-    """:func:`finality_hints` over the compact text (Kiwi results are cached per text)."""
+    """:func:`finality_hints` over the compact text (Kiwi results are cached per text).
+
+    Kiwi runs only when :func:`hints_possible`; otherwise Kiwi is still loaded (a no-op once
+    it is), so a Kiwi that cannot load degrades every message as before, not only some.
+    """
     text = _hangul(compact)
     if not text:
         return []
-    from core.morph import morphemes
+    from core.morph import get_kiwi, morphemes
 
+    if not hints_possible(text):
+        get_kiwi()
+        return []
     return finality_hints(morphemes(text))
 
 
@@ -497,7 +585,14 @@ def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
             log.exception("crisis guards failed; keeping the unguarded verdict")
             notes = ()
     try:
-        return _decide(crisis, concern, prediction, explained, notes)
+        verdict = _decide(crisis, concern, prediction, explained, notes)
     except Exception:
         log.exception("crisis decision failed; deciding on patterns alone")
         return SafetyAssessment(bool(crisis), tuple(crisis), LEVEL_CRISIS if crisis else NONE)
+    try:  # the learned model only adds a signal; broken or missing, the rules decide alone
+        from core.safety.learned import with_learned
+
+        return with_learned(verdict, v)
+    except Exception:
+        log.exception("learned crisis signal unavailable; rules only")
+        return verdict

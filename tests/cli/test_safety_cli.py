@@ -116,7 +116,7 @@ def test_both_figures_are_reported_and_the_classifier_adds_what_the_bot_would_ca
     assert ours["with_classifier"]["false_alarms"] == 0
 
     table = runner.invoke(app, ["eval", "--test-set", str(folder)], env={"COLUMNS": "160"})
-    assert "패턴만" in table.output and "패턴+분류기" in table.output
+    assert "규칙+학습" in table.output and "+분류기" in table.output
 
 
 def test_check_judges_what_the_bot_decides_with(tmp_path: Path) -> None:
@@ -160,5 +160,5 @@ def test_an_unloadable_model_falls_back_to_patterns_and_says_so(
         env={"COLUMNS": "160"},
     )
     assert result.exit_code == 0, result.output
-    assert "--no-classifier" in result.output and "패턴만" in result.output
-    assert "패턴+분류기" not in result.output
+    assert "--no-classifier" in result.output and "규칙+학습" in result.output
+    assert "+분류기" not in result.output

@@ -11,7 +11,8 @@ import pytest
 from core import morph
 from core.classify.base import Prediction
 from core.inference import ClassifierRunner, MorphPrefetcher
-from core.safety.detector import morph_input
+from core.safety import assess
+from core.safety.detector import morph_inputs
 
 
 class ThreadNoting:
@@ -79,10 +80,33 @@ async def test_prefetch_analyses_crisis_and_classifier_texts_in_one_kiwi_call(
 
     monkeypatch.setattr(MorphPrefetcher, "_analyse", staticmethod(recording))
     prefetcher = MorphPrefetcher()
-    messages = ["요즘 잠이 안 와서 힘들어요", "시험 망쳐서 우울해", "Just English here"]
+    messages = ["요즘 잠이 안 와서 힘들어요", "다 포기하고 싶어", "Just English here"]
     await asyncio.gather(*(prefetcher.prefetch(m, [m.lower()]) for m in messages))
     await prefetcher.aclose()
-    wanted = {k for m in messages for k in (morph_input(m), m.lower()) if k}
+    wanted = {k for m in messages for k in (*morph_inputs(m), m.lower()) if k}
+    assert "다포기하고싶어" in wanted  # the crisis check's own Kiwi text went along
     assert set().union(*calls) == wanted
     assert len(calls) <= 2  # messages that arrive together share a batch
     assert all(morph.is_cached(k) for k in wanted)
+
+
+async def test_prefetch_leaves_the_crisis_check_no_kiwi_work_even_after_a_guard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A guard sets someone else's phrase aside and checks the rest of the message again:
+    that rest is prefetched too, so ``assess`` (on the event loop) never runs Kiwi."""
+    text = "친구가 죽고 싶대 근데 사실 나도 죽고 싶어"
+    assert len(morph_inputs(text)) == 2  # the whole message and the rest after the guard
+    morph.cache_clear()
+    prefetcher = MorphPrefetcher()
+    await prefetcher.prefetch(text)
+    await prefetcher.aclose()
+
+    class NoAnalysis:
+        def tokenize(self, *_: object) -> object:
+            raise AssertionError("assess ran Kiwi after the prefetch")
+
+    monkeypatch.setattr(morph, "_kiwi", NoAnalysis())  # loaded, but refuses to analyse
+    verdict = assess(text)
+    assert verdict.crisis and "guard:third-person" in verdict.signals
+    assert "degraded:morph" not in verdict.signals
