@@ -179,6 +179,9 @@ def base(
     init_range: Annotated[float, typer.Option(
         "--init-range", help="Std of the random weights (BERT's 0.02; wider ones train "
                              "faster from scratch)")] = 0.02,
+    mlm_seconds: Annotated[float, typer.Option(
+        "--mlm-seconds", min=0, help="Then pre-train it by masked LM on the same text for "
+                                      "this long (a GPU is advised); 0: random weights")] = 0,
 ) -> None:
     """A KoBERT-shaped base with random weights, for `buddy train --backend kobert --base`.
 
@@ -198,6 +201,10 @@ def base(
                 "num_attention_heads": 2, "intermediate_size": 128,
                 "max_position_embeddings": 512} if tiny else None)
     info = write_base(out, sentences, encoder=encoder, initializer_range=init_range, seed=seed)
+    if mlm_seconds > 0:
+        from bench.scratch_base import mlm_pretrain
+
+        info.update(mlm_pretrain(out, sentences, mlm_seconds, seed=seed))
     typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
     typer.echo(f"next: buddy train --backend kobert --base {out} --data DATA --out MODEL_DIR",
                err=True)

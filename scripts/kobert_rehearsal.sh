@@ -8,7 +8,8 @@
 #
 # With the random base it rehearses every step and measures the GPU's speed; such a base
 # does not learn the 359 categories without pre-training (docs/BENCHMARKS.md), so the
-# agreement figure needs a real base: BASE=DIR (a local copy of monologg/kobert) or
+# agreement figure needs a real base (or, as a rehearsal, MLM_SECONDS=300 to pre-train the
+# random base by masked LM on the same text first — untested on a GPU so far): BASE=DIR (a local copy of monologg/kobert) or
 # BASE=monologg/kobert where the hub is reachable. BUDDY is the command that runs the CLI
 # (default .venv/bin/buddy).
 set -euo pipefail
@@ -23,7 +24,7 @@ if [ -z "$base" ]; then
     echo "== base: KoBERT-shaped, random weights, SentencePiece vocabulary from the data"
     base="$out/base"
     $buddy bench base --out "$base" --init-range "${BASE_INIT_RANGE:-0.02}" \
-        --data data/dataset --data "$data" | tee "$out/base.json"
+        --mlm-seconds "${MLM_SECONDS:-0}" --data data/dataset --data "$data" | tee "$out/base.json"
 fi
 
 echo "== train (held-out split 0.2, seed 42)"

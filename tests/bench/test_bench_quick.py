@@ -89,3 +89,27 @@ def test_base_writes_a_kobert_layout_that_the_trainer_accepts(tmp_path: Path):
     tokenizer = load_kobert_tokenizer(out)
     ids = tokenizer("요즘 잠을 못 자서 너무 힘들어요")["input_ids"]
     assert tokenizer.unk_token_id not in ids and len(ids) > 3
+
+
+@pytest.mark.kobert
+def test_base_can_be_pretrained_by_masked_lm_and_still_trains(tmp_path: Path):
+    """`--mlm-seconds`: the encoder written back is a plain BERT the trainer loads."""
+    pytest.importorskip("torch")
+    pytest.importorskip("sentencepiece")
+    from safetensors.numpy import load_file
+
+    from training.kobert.model import build_model
+
+    random_base, pretrained = tmp_path / "random", tmp_path / "mlm"
+    for out, extra in ((random_base, []), (pretrained, ["--mlm-seconds", "3"])):
+        info = _json(_buddy("bench", "base", "--tiny", "--out", str(out),
+                            "--data", str(ROOT / "data" / "dataset"), *extra))
+    assert info["mlm_steps"] > 0 and info["mlm_loss_last50"] > 0
+
+    before = load_file(str(random_base / "model.safetensors"))
+    after = load_file(str(pretrained / "model.safetensors"))
+    key = next(k for k in before if k.endswith("word_embeddings.weight"))
+    assert before[key].shape == after[key].shape
+    assert (before[key] != after[key]).any(), "masked-LM steps must change the encoder"
+    model, _ = build_model(str(pretrained), ["가", "나"])
+    assert model.config.num_labels == 2
