@@ -7,11 +7,11 @@
 #   bash scripts/kobert_rehearsal.sh DATA OUT [extra `buddy train` options]
 #
 # With the random base it rehearses every step and measures the GPU's speed; such a base
-# does not learn the 359 categories without pre-training (docs/BENCHMARKS.md), so the
-# agreement figure needs a real base (or, as a rehearsal, MLM_SECONDS=300 to pre-train the
-# random base by masked LM on the same text first — untested on a GPU so far): BASE=DIR (a local copy of monologg/kobert) or
-# BASE=monologg/kobert where the hub is reachable. BUDDY is the command that runs the CLI
-# (default .venv/bin/buddy).
+# does not learn the 359 categories without pre-training (docs/BENCHMARKS.md). The agreement
+# figure needs a real base: BASE=DIR (a local copy of monologg/kobert), or BASE=monologg/kobert
+# where the hub is reachable. MLM_SECONDS=300 pre-trains the random base by masked LM on the
+# same text first (a rehearsal of pre-training; not yet tried on a GPU).
+# BUDDY is the command that runs the CLI (default .venv/bin/buddy).
 set -euo pipefail
 data=${1:?usage: kobert_rehearsal.sh DATA OUT [train options]}
 out=${2:?usage: kobert_rehearsal.sh DATA OUT [train options]}
