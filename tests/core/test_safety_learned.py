@@ -112,15 +112,32 @@ def test_training_that_fails_leaves_the_rules_in_charge(
     assert not assess(EUPHEMISMS[0]).crisis
 
 
+def _holdout_number(name: str) -> int:
+    """``holdout`` is set 1, ``holdout7`` set 7; the test set (``""``) is 0."""
+    return 0 if not name else int(name.removeprefix("holdout") or 1)
+
+
 def test_the_sealed_sets_are_never_trained_on() -> None:
-    """holdout7 measures the model: its crisis messages must not be among the training texts.
-    (One everyday negative line also sits in holdout6, so negatives may share a few lines.)"""
+    """holdout8 and later measure the model: none may be a training set, and the training
+    texts hold none of their crisis messages beyond the few common phrases that were written
+    independently into an earlier set too (holdout8 repeats "i want to die", "자살하고 싶어"…).
+    holdout7 joined the training sets once it had been measured (issue #5, third round); a
+    set that joins later must be added here on purpose."""
+    assert max(_holdout_number(n) for n in learned.TRAIN_SETS) == 7
     texts, labels, _ = learned.training_data()
     trained = set(texts)
-    sealed_pos = read_lines(learned.CRISIS_SETS / "holdout7_positives.txt")
-    sealed_neg = read_lines(learned.CRISIS_SETS / "holdout7_negatives.txt")
-    assert len(sealed_pos) >= 100 and not set(sealed_pos) & trained
-    assert len(set(sealed_neg) & trained) <= 2
+    assert set(read_lines(learned.CRISIS_SETS / "holdout7_positives.txt")) <= trained
+    earlier: set[str] = set()
+    for name in learned.TRAIN_SETS:
+        earlier |= set(read_lines(learned.CRISIS_SETS / f"{name + '_' if name else ''}positives.txt"))
+    for path in sorted(learned.CRISIS_SETS.glob("holdout*_positives.txt")):
+        name = path.name.removesuffix("_positives.txt")
+        if _holdout_number(name) >= 8:
+            shared = set(read_lines(path)) & trained
+            assert shared <= earlier, (name, shared - earlier)
+            assert len(shared) <= 5, (name, shared)
+            negatives = read_lines(learned.CRISIS_SETS / f"{name}_negatives.txt")
+            assert len(set(negatives) & trained) <= 2, name
     assert labels.sum() > 500 and (labels == 0).sum() > 2000
 
 
@@ -139,6 +156,19 @@ def test_a_guarded_message_is_left_to_the_rules(model_state: learned.CrisisModel
     text = "중학교 때 자살 시도했었는데 지금은 십 년째 잘 지내요"
     result = assess(text)
     assert not result.crisis and "guard:recovered" in result.signals
+
+
+def test_rules_and_model_together_meet_the_goal_on_held_out_seven(
+    model_state: learned.CrisisModel,
+) -> None:
+    """As the bot decides. holdout7 is now a training set, so this guards against a
+    regression, not an estimate of unseen phrasing (holdout8 and later measure that)."""
+    from core.safety.evaluate import evaluate_holdout
+
+    result = evaluate_holdout(learned.CRISIS_SETS, name="holdout7")
+    assert result is not None
+    assert result.recall >= 0.98, result.missed
+    assert result.false_alarm_rate <= 0.03, result.false_alarms
 
 
 WELLNESS = (Path(__file__).resolve().parents[3] / "shared" / "data"
