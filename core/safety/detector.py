@@ -220,6 +220,10 @@ def _any_rule(rules: tuple[Rule, ...]) -> dict[str, re.Pattern[str]]:
 
 
 _prefilter: tuple[tuple[Rule, ...], dict[str, re.Pattern[str]] | None] | None = None
+# The prefilter's verdicts for recent messages: the Kiwi prefetch and ``assess`` ask for the
+# same message one after the other. Emptied whenever the rule list (so the prefilter) changes.
+_verdicts: dict[Views, bool] = {}
+_VERDICTS_MAX = 1024
 
 
 def _no_rule_can_match(v: Views) -> bool:
@@ -232,13 +236,21 @@ def _no_rule_can_match(v: Views) -> bool:
             built = None
         if built is not None and set(built) != {rule.view for rule in RULES}:
             built = None
+        _verdicts.clear()
         _prefilter = (RULES, built)
     prefilter = _prefilter[1]
     if prefilter is None:
         return False
-    return not any(
+    known = _verdicts.get(v)
+    if known is not None:
+        return known
+    verdict = not any(
         p.search(v.spaced if view == "spaced" else v.compact) for view, p in prefilter.items()
     )
+    if len(_verdicts) >= _VERDICTS_MAX:
+        _verdicts.clear()
+    _verdicts[v] = verdict
+    return verdict
 
 
 # Where a crisis rule matched: (rule name, view, start, end), for the whose-crisis guards.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.text import normalize
 
@@ -63,8 +64,24 @@ class Views:
     compact: str  # lower case, no spaces or punctuation
 
 
+# The pipeline asks for a message's views twice (the Kiwi prefetch, then ``assess``), and
+# again when the classifier's prediction calls for a second look: recent ones are kept.
+_CACHE_MAX_CHARS = 2000
+
+
 def views(text: str) -> Views:
-    """Build the views of a message (pure, no I/O)."""
+    """Build the views of a message (pure, no I/O; recent short messages are memoised)."""
+    if len(text) <= _CACHE_MAX_CHARS:
+        return _views_cached(text)
+    return _build_views(text)
+
+
+@lru_cache(maxsize=512)
+def _views_cached(text: str) -> Views:
+    return _build_views(text)
+
+
+def _build_views(text: str) -> Views:
     original = normalize(text, max_chars=SAFETY_MAX_CHARS).translate(_CHOSEONG_MAP)
     if any("ㅏ" <= ch <= "ㅣ" for ch in original):
         original = _JAMO_SYLLABLE.sub(_compose, original)
