@@ -13,9 +13,9 @@ Design choices:
   same views the patterns read): no Kiwi call per message, so the check stays well under a
   millisecond even when the morphology pre-checks skip Kiwi. Adding Kiwi morphemes did not
   help in cross-validation (0.698 vs 0.688 out-of-fold recall at 1 % false alarms).
-- Training data is ours only: ``tests/data/crisis`` test set and holdout…holdout7, plus
-  ``data/dataset`` (crisis categories positive, all others negative). holdout7 joined once
-  it had been measured (issue #5, third round); holdout8 and later are sealed measuring
+- Training data is ours only: ``tests/data/crisis`` test set and holdout…holdout8, plus
+  ``data/dataset`` (crisis categories positive, all others negative). holdout7 and holdout8
+  joined once measured (issue #5, third and fourth rounds); holdout9 and later are sealed measuring
   sets, and the sets are named explicitly so no new one leaks in unmeasured.
 - The threshold was chosen by leave-one-set-out cross-validation for ≤ 1 % false alarms
   on the negatives (:func:`cross_validated_threshold` re-derives it).
@@ -45,9 +45,10 @@ log = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CRISIS_SETS = REPO_ROOT / "tests" / "data" / "crisis"
 DATASET_DIR = REPO_ROOT / "data" / "dataset"
-# Trained on; holdout8 and later are sealed measuring sets and must stay out until measured.
+# Trained on; holdout9 and later are sealed measuring sets and must stay out until measured.
 TRAIN_SETS = (
     "", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7",
+    "holdout8",
 )
 POSITIVE_CATEGORIES = frozenset({"감정/자살충동", "증상/자살시도", "증상/자해"})
 
@@ -65,7 +66,10 @@ SEED = 0
 # set out, dataset texts spread over the folds); see cross_validated_threshold(). Re-derived
 # when holdout7 joined: 0.375 with out-of-fold recall 0.651 (it was 0.288 / 0.688 on the
 # smaller sets; the new texts are harder near-misses on both sides, which raised it).
-THRESHOLD = 0.375
+# Re-derived when holdout8 joined (issue #5, fourth round): 0.382, out-of-fold recall 0.653,
+# but that flagged 1.12 % of the wellness CSV (goal 1 %). Raised to 0.42, still inside the
+# cross-validated budget (out-of-fold: recall 0.635, false alarms 0.87 %); wellness 0.0100.
+THRESHOLD = 0.42
 TARGET_FALSE_ALARMS = 0.01
 
 

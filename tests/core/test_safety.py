@@ -513,3 +513,54 @@ def test_a_new_crisis_restarts_safety_mode() -> None:
     mode.next_turn("u1")
     mode.enter("u1")
     assert [mode.next_turn("u1") for _ in range(3)] == [1, 2, None]
+
+
+# --- families from held-out set 8 (issue #5, fourth round) ---------------------------------
+@pytest.mark.parametrize(
+    ("signal", "text"),
+    [
+        ("phrase:치명성문의", "20층이면 떨어져도 확실히 죽어요?"),
+        ("phrase:치명성문의", "락스 마시면 많이 괴로워요?"),
+        ("phrase:수단찾기", "청산가리 어디서 구할 수 있어"),
+        ("phrase:수단찾기", "넥타이 걸 만한 데 찾는 중"),
+        ("phrase:떠남도리", "짐 되지 말고 이제 떠나는 게 도리야"),
+        ("phrase:맡길곳", "앵무새 대신 키워주실 분요 이제 못 돌볼 거 같아서요"),
+        ("phrase:자해흔적", "커터로 낸 상처가 곪아서 냄새나"),
+        ("phrase:자해흔적", "반창고 붙인 거 실은 내가 한 거야"),
+        ("phrase:행위상상", "퇴근길 다리 위에서 뛰어내리면 어떨지 생각했어"),
+        ("phrase:en:slang", "sewer slide 하고 싶다"),
+    ],
+)
+def test_holdout8_families_are_crises_by_their_own_signal(signal: str, text: str) -> None:
+    verdict = assess(text)
+    assert verdict.crisis and signal in verdict.signals, verdict.signals
+
+
+@pytest.mark.parametrize(
+    ("signals", "text"),
+    [
+        # weak signs (끝의암시, 늦은작별, 뜬금감사) are hints: a crisis only when two meet
+        (("hint:끝의암시", "hint:정리"), "책이랑 옷 다 나눠줬어 이제 난 필요 없어서 물건 정리했고"),
+        (("hint:늦은작별", "hint:뜬금감사"), "오랜만에 연락해서 고맙다는 말 하고 싶었어 좋은 형이었어 안녕"),
+    ],
+)
+def test_weak_end_signs_need_a_second_hint(signals: tuple[str, ...], text: str) -> None:
+    verdict = assess(text)
+    assert verdict.crisis and set(signals) <= set(verdict.signals), verdict.signals
+    assert not assess("이제 난 필요 없어서").crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "번개탄 어디서 팔아요 바베큐 하려고",
+        "20층이면 떨어져도 안 아픈 게임 캐릭터",
+        "강아지 대신 키워주실 분 구해요 유학 가서 곧 못 돌봐요",
+        "모기 물린 데 피날 때까지 긁었어 가려워서",
+        "단톡에 오타 내서 사라지고 싶었어",
+        "예전엔 죽고 싶었는데 지금은 버텨낸 나한테 고마워",
+        "영화에서 주인공이 유서 남기고 떠나더라",
+    ],
+)
+def test_holdout8_near_misses_stay_calm(text: str) -> None:
+    assert not assess(text).crisis, assess(text).signals

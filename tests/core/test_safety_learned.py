@@ -118,21 +118,21 @@ def _holdout_number(name: str) -> int:
 
 
 def test_the_sealed_sets_are_never_trained_on() -> None:
-    """holdout8 and later measure the model: none may be a training set, and the training
+    """holdout9 and later measure the model: none may be a training set, and the training
     texts hold none of their crisis messages beyond the few common phrases that were written
-    independently into an earlier set too (holdout8 repeats "i want to die", "자살하고 싶어"…).
-    holdout7 joined the training sets once it had been measured (issue #5, third round); a
-    set that joins later must be added here on purpose."""
-    assert max(_holdout_number(n) for n in learned.TRAIN_SETS) == 7
+    independently into an earlier set too ("i want to die", "자살하고 싶어"…).
+    holdout7 and holdout8 joined the training sets once measured (issue #5, third and fourth
+    rounds); a set that joins later must be added here on purpose."""
+    assert max(_holdout_number(n) for n in learned.TRAIN_SETS) == 8
     texts, labels, _ = learned.training_data()
     trained = set(texts)
-    assert set(read_lines(learned.CRISIS_SETS / "holdout7_positives.txt")) <= trained
+    assert set(read_lines(learned.CRISIS_SETS / "holdout8_positives.txt")) <= trained
     earlier: set[str] = set()
     for name in learned.TRAIN_SETS:
         earlier |= set(read_lines(learned.CRISIS_SETS / f"{name + '_' if name else ''}positives.txt"))
     for path in sorted(learned.CRISIS_SETS.glob("holdout*_positives.txt")):
         name = path.name.removesuffix("_positives.txt")
-        if _holdout_number(name) >= 8:
+        if _holdout_number(name) >= 9:
             shared = set(read_lines(path)) & trained
             assert shared <= earlier, (name, shared - earlier)
             assert len(shared) <= 5, (name, shared)
