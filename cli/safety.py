@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 app = typer.Typer(help="Buddy's crisis safety check.", no_args_is_help=True)
 
 _ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_TEST_SET = _ROOT / "tests" / "data" / "crisis"
+DEFAULT_TEST_SET = _ROOT / "data" / "crisis"
 DEFAULT_WELLNESS = _ROOT.parent / "shared" / "data" / "wellness_dataset_original.csv"
 
 

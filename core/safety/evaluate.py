@@ -1,6 +1,6 @@
 """Recall and false-alarm rate of the crisis check on labelled messages.
 
-Two sources: our own test set (``tests/data/crisis/positives.txt`` and ``negatives.txt``,
+Two sources: our own test set (``data/crisis/positives.txt`` and ``negatives.txt``,
 one message per line, ``#`` comments allowed) and the AI Hub wellness CSV, where the crisis
 categories are the positives and every other utterance is a negative. Fear of death
 (``증상/죽음공포``) and anger at others (``감정/살인욕구``) are not suicidal intent, so they

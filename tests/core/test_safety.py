@@ -18,7 +18,7 @@ from core.safety import (
 )
 from core.safety.evaluate import evaluate_holdout, evaluate_test_set, evaluate_wellness
 
-CRISIS_SET = Path(__file__).resolve().parents[1] / "data" / "crisis"
+CRISIS_SET = Path(__file__).resolve().parents[2] / "data" / "crisis"
 WELLNESS = Path(__file__).resolve().parents[3] / "shared" / "data" / "wellness_dataset_original.csv"
 
 

@@ -103,7 +103,7 @@ def test_training_that_fails_leaves_the_rules_in_charge(
     model_state: learned.CrisisModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def no_files() -> None:
-        raise FileNotFoundError("tests/data/crisis is not shipped")
+        raise FileNotFoundError("data/crisis is not shipped")
 
     learned.reset(None)
     monkeypatch.setattr(learned, "training_data", no_files)

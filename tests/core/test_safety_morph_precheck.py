@@ -17,7 +17,7 @@ from core.safety import assess
 from core.safety import detector as d
 from core.safety.normalize import views
 
-CRISIS_DIR = Path(__file__).resolve().parents[1] / "data" / "crisis"
+CRISIS_DIR = Path(__file__).resolve().parents[2] / "data" / "crisis"
 
 
 def _lines(*names: str) -> list[str]:
