@@ -22,6 +22,26 @@ QuickOpt = Annotated[bool, typer.Option("--quick", help="A seconds-long smoke ru
                                                           "few messages): checks, not figures")]
 DataOpt = Annotated[Path | None, typer.Option("--data", help="Dataset folder for utterances "
                                                                "(default: BUDDY_DATA_DIR)")]
+# The load benchmarks (serve, telegram) share their options and how they become a config.
+UsersOpt = Annotated[int | None, typer.Option("--users", min=1, help="Simulated users")]
+PerUserOpt = Annotated[int | None, typer.Option(
+    "--messages-per-user", min=1, help="Messages each user sends, one after another")]
+LoadModelOpt = Annotated[Path | None, typer.Option(
+    "--model", help="A model folder (default: the embedded default)")]
+
+
+def _load_config(config_cls: Any, quick: bool, users: int | None, per_user: int | None,
+                 model: Path | None, data: Path | None) -> Any:
+    """A ServeBenchConfig or TelegramBenchConfig from the shared options and settings."""
+    settings = settings_or_exit()
+    data_dir = data or settings.data_dir
+    cache = settings.var_dir / "models"
+    cfg = config_cls.quick(data_dir, cache) if quick else config_cls(
+        data_dir=data_dir, cache_dir=cache)
+    cfg.model_dir = model
+    cfg.users = users or cfg.users
+    cfg.messages_per_user = per_user or cfg.messages_per_user
+    return cfg
 
 
 def _show(result: dict[str, Any], as_json: bool, rows: list[tuple[str, str]]) -> None:
@@ -87,24 +107,15 @@ def inference(
 def serve(
     as_json: JsonOpt = False,
     quick: QuickOpt = False,
-    users: Annotated[int | None, typer.Option("--users", min=1, help="Simulated users")] = None,
-    per_user: Annotated[int | None, typer.Option(
-        "--messages-per-user", min=1, help="Messages each user sends, one after another")] = None,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="A model folder (default: the embedded default)")] = None,
+    users: UsersOpt = None,
+    per_user: PerUserOpt = None,
+    model: LoadModelOpt = None,
     data: DataOpt = None,
 ) -> None:
     """Many users at once through the core with a SQLite log: throughput, latency, rows."""
     from bench.serve_load import ServeBenchConfig, run_serve_bench
 
-    settings = settings_or_exit()
-    data_dir = data or settings.data_dir
-    cache = settings.var_dir / "models"
-    cfg = ServeBenchConfig.quick(data_dir, cache) if quick else ServeBenchConfig(
-        data_dir=data_dir, cache_dir=cache)
-    cfg.model_dir = model
-    cfg.users = users or cfg.users
-    cfg.messages_per_user = per_user or cfg.messages_per_user
+    cfg = _load_config(ServeBenchConfig, quick, users, per_user, model, data)
     try:
         result = asyncio.run(run_serve_bench(cfg))
     except BuddyError as exc:
@@ -125,11 +136,9 @@ def serve(
 def telegram(
     as_json: JsonOpt = False,
     quick: QuickOpt = False,
-    users: Annotated[int | None, typer.Option("--users", min=1, help="Simulated users")] = None,
-    per_user: Annotated[int | None, typer.Option(
-        "--messages-per-user", min=1, help="Messages each user sends, one after another")] = None,
-    model: Annotated[Path | None, typer.Option(
-        "--model", help="A model folder (default: the embedded default)")] = None,
+    users: UsersOpt = None,
+    per_user: PerUserOpt = None,
+    model: LoadModelOpt = None,
     data: DataOpt = None,
 ) -> None:
     """The serve load through the real Telegram adapter and a local stand-in Bot API.
@@ -138,14 +147,7 @@ def telegram(
     """
     from bench.telegram_load import TelegramBenchConfig, run_telegram_bench
 
-    settings = settings_or_exit()
-    data_dir = data or settings.data_dir
-    cache = settings.var_dir / "models"
-    cfg = TelegramBenchConfig.quick(data_dir, cache) if quick else TelegramBenchConfig(
-        data_dir=data_dir, cache_dir=cache)
-    cfg.model_dir = model
-    cfg.users = users or cfg.users
-    cfg.messages_per_user = per_user or cfg.messages_per_user
+    cfg = _load_config(TelegramBenchConfig, quick, users, per_user, model, data)
     try:
         result = asyncio.run(run_telegram_bench(cfg))
     except BuddyError as exc:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import kobert_fixtures
 import pytest
 
 from core.classify.model_folder import MANIFEST
@@ -15,16 +15,6 @@ from core.errors import ModelError
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _fixtures():
-    """The tiny KoBERT stand-in builders shared with tests/training."""
-    spec = importlib.util.spec_from_file_location(
-        "kobert_fixtures", ROOT / "tests" / "training" / "kobert_fixtures.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +27,12 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from training.kobert.save import save_model_folder
     from training.kobert.train_loop import TrainResult
 
-    fx = _fixtures()
-    base = fx.build_base(tmp_path_factory.mktemp("base"))
-    labels = sorted(fx.TINY_DATA)
+    base = kobert_fixtures.build_base(tmp_path_factory.mktemp("base"))
+    labels = sorted(kobert_fixtures.TINY_DATA)
     model, tokenizer = build_model(str(base), labels)
     result = TrainResult(model, tokenizer, labels, TrainerState(), stopped_early=False)
     out = tmp_path_factory.mktemp("model")
-    save_model_folder(result, out, KoBertArgs(base=str(base)), fx.TINY_ANSWERS, "h" * 64)
+    save_model_folder(result, out, KoBertArgs(base=str(base)), kobert_fixtures.TINY_ANSWERS, "h" * 64)
     return out
 
 
@@ -61,7 +50,7 @@ def test_the_loader_serves_a_kobert_folder(model_dir):
     model = load_model(model_dir)
     assert isinstance(model, KoBertClassifier)
     assert model.model_id.startswith("kobert-")
-    assert list(model.labels) == sorted(_fixtures().TINY_DATA)
+    assert list(model.labels) == sorted(kobert_fixtures.TINY_DATA)
 
     [p] = model.predict(["밤에 잠을 못 자요"], top_k=3)
     probs = [prob for _, prob in p.top_k]

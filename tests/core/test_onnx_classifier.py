@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
+import kobert_fixtures
 import pytest
 
 from core.errors import ModelError
 
-ROOT = Path(__file__).resolve().parents[2]
 pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
 
-
-def _fixtures():
-    """The tiny KoBERT stand-in builders shared with tests/training."""
-    spec = importlib.util.spec_from_file_location(
-        "kobert_fixtures", ROOT / "tests" / "training" / "kobert_fixtures.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
 
 
 # Phrasings not in the fixture's training sentences, one per category.
@@ -50,12 +39,11 @@ def trained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from training.kobert.save import save_model_folder
     from training.kobert.train_loop import TrainResult
 
-    fx = _fixtures()
-    base = fx.build_base(tmp_path_factory.mktemp("base"))
-    labels = sorted(fx.TINY_DATA)
+    base = kobert_fixtures.build_base(tmp_path_factory.mktemp("base"))
+    labels = sorted(kobert_fixtures.TINY_DATA)
     model, tokenizer = build_model(str(base), labels)
-    texts = [t for c in labels for t in fx.TINY_DATA[c]]
-    target = torch.tensor([labels.index(c) for c in labels for _ in fx.TINY_DATA[c]])
+    texts = [t for c in labels for t in kobert_fixtures.TINY_DATA[c]]
+    target = torch.tensor([labels.index(c) for c in labels for _ in kobert_fixtures.TINY_DATA[c]])
     enc = tokenizer(texts, padding="longest", return_tensors="pt")
     torch.manual_seed(0)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
@@ -68,7 +56,7 @@ def trained_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model.eval()
     result = TrainResult(model, tokenizer, labels, TrainerState(), stopped_early=False)
     out = tmp_path_factory.mktemp("model")
-    save_model_folder(result, out, KoBertArgs(base=str(base)), fx.TINY_ANSWERS, "h" * 64)
+    save_model_folder(result, out, KoBertArgs(base=str(base)), kobert_fixtures.TINY_ANSWERS, "h" * 64)
     return out
 
 
@@ -83,8 +71,7 @@ def exported_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def _texts() -> list[str]:
-    fx = _fixtures()
-    return [t for texts in fx.TINY_DATA.values() for t in texts] + list(UNSEEN.values())
+    return [t for texts in kobert_fixtures.TINY_DATA.values() for t in texts] + list(UNSEEN.values())
 
 
 def test_export_writes_one_int8_model_and_serves_the_torch_answers(exported_dir):

@@ -1,4 +1,4 @@
-"""Fixtures for the training tests; the builders live in ``kobert_fixtures.py``."""
+"""Fixtures for the training tests; the builders live in ``tests/kobert_fixtures.py``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""KoBERT training end to end on a tiny stand-in for KoBERT (see kobert_fixtures.py)."""
+"""KoBERT training end to end on a tiny stand-in for KoBERT (see tests/kobert_fixtures.py)."""
 
 from __future__ import annotations
 
