@@ -192,3 +192,55 @@ def eval_command(
 
 # Indirection so tests can supply a small classifier without training the default model.
 _classifier_loader: Callable[[Path | None], Classifier] = load_classifier
+
+
+@app.command("train-model")
+def train_model_command(
+    out: Path = typer.Option(None, help="Where to write the model (default: the shipped one, "
+                             "core/safety/models/)."),
+) -> None:
+    """Re-fit the learned crisis model from data/crisis and data/dataset (a few minutes:
+    every training text is embedded once, then cached in var/cache)."""
+    from training.crisis.fit import MODEL_DIR, main
+
+    try:
+        meta = main(out=out or MODEL_DIR)
+    except (RuntimeError, ValueError) as exc:
+        typer.echo(f"학습할 수 없습니다 / cannot train: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(json.dumps({k: meta[k] for k in ("trained_on", "out_of_fold", "threshold")},
+                          ensure_ascii=False, indent=1))
+
+
+@app.command("sealed")
+def sealed_command(
+    folder: Path = typer.Option(None, help="Folder of sealed sets (default data/crisis/sealed)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    show: bool = typer.Option(False, "--show", help="List every miss and false alarm."),
+) -> None:
+    """Recall per risk level on the sealed sets and false alarms on the everyday set.
+
+    A sealed set is measured once before anyone tunes on it; that first figure is the honest
+    one and goes into its header.
+    """
+    from training.crisis.measure import SEALED, measure_everyday, measure_sealed, sealed_names
+
+    folder = folder or SEALED
+
+    def flag(text: str) -> bool:
+        return assess(text).crisis
+
+    results = [measure_sealed(n, folder, flag) for n in sealed_names(folder)]
+    for path in sorted(folder.glob("everyday*.txt")):
+        results.append(measure_everyday(path, flag))
+    if as_json:
+        typer.echo(json.dumps([r.summary() for r in results], ensure_ascii=False, indent=1))
+    else:
+        for r in results:
+            typer.echo(json.dumps(r.summary(), ensure_ascii=False))
+    if show:
+        for r in results:
+            for level, text in r.missed:
+                typer.echo(f"놓침 missed ({r.name}, {level}) {text}")
+            for text in r.flagged:
+                typer.echo(f"오경보 false alarm ({r.name}) {text}")
