@@ -82,6 +82,8 @@ WISH_ITEMS: list[tuple[str, str]] = [
 
 WISH_PREFIX = ["", "", "", "아 ", "진짜 ", "갑자기 ", "오늘 ", "오늘은 ", "지금 ", "주말에 ",
                "퇴근하고 ", "시험 끝나면 ", "방학 때 ", "내일 ", "ㄹㅇ ", "아 진짜 ", "아 "]
+# Actions ("퇴근하고", "시험 끝내고") read oddly after time prefixes, so they get neutral ones.
+ACTION_PREFIX = ["", "", "아 ", "진짜 ", "ㄹㅇ ", "아 진짜 ", "빨리 ", "지금 ", "하 "]
 # ending -> register
 WISH_ENDINGS: list[tuple[str, str]] = [
     ("싶다", "plain"), ("싶어", "plain"), ("싶네", "plain"), ("싶다 진짜", "plain"),
@@ -201,7 +203,7 @@ def generate(rng: random.Random) -> list[tuple[str, str, str]]:
         for _ in range(WISH_PER_ITEM):
             end, reg = rng.choice(WISH_ENDINGS)
             body = f"{obj} {verb}".strip()
-            pre = rng.choice(WISH_PREFIX)
+            pre = rng.choice(ACTION_PREFIX if not verb else WISH_PREFIX)
             if pre.strip() and pre.strip().split()[0] in body:
                 pre = ""  # avoid "퇴근하고 퇴근하고 싶다"
             rows += [("none", r, t) for t, r in _variants(f"{pre}{body} {end}", reg, rng)]
