@@ -262,7 +262,7 @@ def main() -> int:
         f" ({100 * len(gen) / max(1, len(everything)):.0f}% of the file) by",
         "# scripts/crisis_corpus/gen_negatives.py: combinations of the author's own word lists",
         "# (objects x verbs x endings, spacing removal, typing slips), deterministic seed.",
-        "# Format: LEVEL<TAB>REGISTER<TAB>TEXT (see CRISIS_DATA format notes in data/crisis/).",
+        "# Format: LEVEL<TAB>REGISTER<TAB>TEXT; levels here are only none and distress (no wish to die).",
         f"# Total {len(everything)}; per level: "
         + ", ".join(f"{k} {v}" for k, v in sorted(levels.items())),
         "# Per register: " + ", ".join(f"{k} {v}" for k, v in sorted(regs.items(), key=lambda kv: -kv[1])),
