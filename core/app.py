@@ -105,11 +105,40 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def journal_path(settings: Settings) -> Path:
+    """The write-ahead journal of the conversation log (see ``core.storage.journal``)."""
+    return settings.var_dir / "log-journal.jsonl"
+
+
+def secure_files(settings: Settings) -> list[str]:
+    """var/ 0700; the SQLite files, the journal and the pseudonym key 0600 (see
+    ``core.storage.privacy``); a new SQLite file is created private. Returns the fixes."""
+    from sqlalchemy.engine import make_url
+
+    from core.storage.privacy import create_private_file, make_private, sqlite_files
+
+    journal = journal_path(settings)
+    files = [journal, journal.with_name("log-journal.set-aside.jsonl"),
+             settings.var_dir / "pseudonym.key"]
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.database.startswith("file:"):
+        db = Path(url.database)
+        create_private_file(db)
+        files += sqlite_files(db)
+    return make_private(settings.var_dir, files)
+
+
 @contextlib.asynccontextmanager
 async def open_buddy(
-    settings: Settings, *, model: LoadedModel | None = None, with_log: bool = True
+    settings: Settings, *, model: LoadedModel | None = None, with_log: bool = True,
+    durable: bool = True,
 ) -> AsyncIterator[Buddy]:
-    """Migrate the log, load the model, start the writer; close them all on exit."""
+    """Migrate the log, load the model, start the writer; close them all on exit.
+
+    ``durable=False`` is the earlier mode (turns reach disk in the background, after the
+    reply); only ``buddy bench serve`` uses it, to show what durability costs.
+    """
     import asyncio
 
     from core.safety import learned
@@ -122,10 +151,13 @@ async def open_buddy(
     engine = None
     if with_log:
         url = settings.resolved_database_url
+        secure_files(settings)
         await upgrade_schema_async(url)
         engine = open_engine(url)
-        writer = LogWriter(session_factory(engine), journal=settings.var_dir / "log-journal.jsonl")
+        writer = LogWriter(session_factory(engine), journal=journal_path(settings),
+                           durable=durable)
         await writer.start()
+        secure_files(settings)  # the -wal and -shm SQLite made meanwhile
     buddy = Buddy(
         classifier=model.classifier,
         answers=AnswerBook(model.answers),
