@@ -129,6 +129,28 @@ def secure_files(settings: Settings) -> list[str]:
     return make_private(settings.var_dir, files)
 
 
+def log_problems(settings: Settings) -> list[str]:
+    """What will keep the conversation log from being written, said at start with the fix
+    (a read-only var/ or database file); the writer retries, so fixing it needs no restart."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    problems = []
+    if not os.access(settings.var_dir, os.W_OK):
+        problems.append(f"{settings.var_dir} is not writable: answered turns cannot be "
+                        f"journaled (chmod u+w {settings.var_dir})")
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        db = Path(url.database)
+        if db.exists() and not os.access(db, os.W_OK):
+            problems.append(f"the log database {db} is read-only: turns wait in the journal "
+                            f"until it is writable (chmod u+w {db})")
+    for problem in problems:
+        log.error("conversation log: %s", problem)
+    return problems
+
+
 @contextlib.asynccontextmanager
 async def open_buddy(
     settings: Settings, *, model: LoadedModel | None = None, with_log: bool = True,
@@ -152,6 +174,7 @@ async def open_buddy(
     if with_log:
         url = settings.resolved_database_url
         secure_files(settings)
+        log_problems(settings)
         await upgrade_schema_async(url)
         engine = open_engine(url)
         writer = LogWriter(session_factory(engine), journal=journal_path(settings),

@@ -233,23 +233,25 @@ class LogWriter:
         self._forgotten[user_key] = at
         self._pending = [t for t in self._pending if t.user_key != user_key]
 
-        async def work() -> int:
-            async with self._db_lock:
-                async with self._sessions() as session, session.begin():
-                    n = await delete_user(session, user_key, forgotten_at=at)
-                async with self._sessions() as session:
-                    await scrub_deleted(session)
-            if self._journal is not None:
-                await self._journal.purge_user(user_key)
-            return n
+        async def delete() -> int:
+            async with self._db_lock, self._sessions() as session, session.begin():
+                return await delete_user(session, user_key, forgotten_at=at)
 
         try:
-            return await asyncio.wait_for(work(), timeout)
+            n = await asyncio.wait_for(delete(), timeout)
         except (asyncio.TimeoutError, OSError, DBAPIError, StorageError) as exc:
             log.error("forget could not reach the log (%s); nothing reported as deleted",
                       _why(exc) or "timed out")
             raise StorageError("the conversation log could not be reached to delete this "
                                "user's records; try again shortly") from exc
+        try:  # deleted and tombstoned: now make the text unreadable on disk as well
+            async with self._db_lock, self._sessions() as session:
+                await scrub_deleted(session)
+            if self._journal is not None:
+                await self._journal.purge_user(user_key)
+        except Exception:
+            log.exception("forget: the rows are deleted, but scrubbing the files failed")
+        return n
 
     # --- the writing task ------------------------------------------------------------
     async def _run(self) -> None:
