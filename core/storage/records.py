@@ -79,7 +79,7 @@ def encodable(turn: TurnRecord) -> tuple[TurnRecord, bool]:
     changed = False
     rows = []
     for m in turn.messages:
-        text, replaced = encodable_text(m.text)
+        text, replaced = encodable_text(m.text) if isinstance(m.text, str) else (m.text, False)
         if replaced:
             changed = True
             m = replace(m, text=text, signals=(*m.signals, REPLACED_SIGNAL))

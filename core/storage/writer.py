@@ -48,6 +48,8 @@ def is_row_error(exc: BaseException) -> bool:
     if isinstance(exc, (IntegrityError, DataError)):
         return True
     orig = exc.orig if isinstance(exc, StatementError) else exc
+    if "binding parameter" in str(orig):  # sqlite3: a value of a type it cannot store
+        return True
     return isinstance(orig, (UnicodeError, ValueError, TypeError, OverflowError)) and not (
         isinstance(orig, StorageError))
 
@@ -128,7 +130,7 @@ class LogWriter:
             return False
         try:
             await asyncio.wait_for(self._journal.append(turn), self._journal_wait)
-        except (OSError, asyncio.TimeoutError, ValueError) as exc:
+        except (OSError, asyncio.TimeoutError, ValueError, TypeError) as exc:
             if self._journal_error is None:
                 log.error("the log journal %s cannot be written (%s): answered turns wait in "
                           "memory only until it can; check the disk and var/ permissions",
