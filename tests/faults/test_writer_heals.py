@@ -162,3 +162,40 @@ async def test_unwritable_journal_never_blocks_the_reply_and_heals(
     assert len(rows(tmp_path / "log.db")) == 4
     await writer.aclose()
     await engine.dispose()
+
+
+async def test_lone_surrogate_through_the_telegram_stand_in_then_normal_turns_are_logged(
+    log_db: tuple[LogWriter, Path],
+) -> None:
+    """python-telegram-bot passes a lone surrogate of an update's JSON (``\\udcff``) on."""
+    from telegram_stub import TOKEN, TelegramStub
+
+    from bot.telegram_bot import build_application, start_telegram, stop_telegram
+    from core.answers import AnswerBook
+    from core.classify.base import FixedClassifier
+    from core.config import Settings
+    from core.pipeline import Buddy
+
+    writer, db = log_db
+    buddy = Buddy(classifier=FixedClassifier({}, default="증상/불면"),
+                  answers=AnswerBook({"증상/불면": ["잠이 오지 않는 밤은 길죠."]}),
+                  pseudonym_secret=b"tg-surrogate", writer=writer, flood_limit_per_minute=1000)
+    async with TelegramStub.running() as api:
+        settings = Settings(_env_file=None, telegram_token=TOKEN,  # type: ignore[arg-type]
+                            telegram_base_url=api.base_url)
+        application = build_application(buddy, settings)
+        await start_telegram(application, settings, poll_timeout=1)
+        try:
+            api.text(701, "잠이 안 와요 \udcff")
+            await api.wait_sent(701)
+            for n in range(3):
+                api.text(701, f"요즘 잠이 안 와요 {n}")
+            await api.wait_sent(701, 4)
+        finally:
+            await stop_telegram(application)
+    assert await writer.flush(timeout=10)
+    assert writer.health == ("ok", None)
+    user_rows = [r for r in rows(db) if r[0] == "user"]
+    assert [r[1] for r in user_rows] == ["잠이 안 와요 \ufffd"] + [
+        f"요즘 잠이 안 와요 {n}" for n in range(3)]
+    assert REPLACED_SIGNAL in json.loads(user_rows[0][2])
