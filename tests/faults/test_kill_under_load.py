@@ -13,6 +13,7 @@ the kill happens, so nothing at all can reach the database meanwhile.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sqlite3
 import stat
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fault_helpers import buddy_env
+from fault_helpers import buddy_env, reset_postgres
 from test_sigterm_under_load import read_until
 
 CLIENTS = 24
@@ -31,9 +32,10 @@ KILL_AFTER = 150  # answered turns before the kill
 GUARD_S = 120.0  # only against a hang
 
 
-async def start_serve(var: Path, model_dir: Path, cwd: Path) -> tuple[asyncio.subprocess.Process,
-                                                                    str, list[str]]:
-    env = buddy_env(var, BUDDY_MODEL=str(model_dir), WEB_PORT="0", WEB_HOST="127.0.0.1")
+async def start_serve(var: Path, model_dir: Path, cwd: Path, database_url: str = ""
+                      ) -> tuple[asyncio.subprocess.Process, str, list[str]]:
+    env = buddy_env(var, BUDDY_MODEL=str(model_dir), WEB_PORT="0", WEB_HOST="127.0.0.1",
+                    DATABASE_URL=database_url)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cli.main", "serve", cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -75,12 +77,20 @@ async def load_until_killed(proc: asyncio.subprocess.Process, base: str,
     return answered
 
 
-def logged_turns(db: Path) -> dict[str, list[str]]:
+async def logged_turns(url: str) -> dict[str, list[str]]:
     """user text -> every bot answer logged in its conversation right after it."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT conversation_id, role, text FROM messages "
-                            "ORDER BY conversation_id, created_at").fetchall()
-        ids = [r[0] for r in conn.execute("SELECT id FROM messages")]
+    from sqlalchemy import select
+
+    from core.storage.db import open_engine, session_factory
+    from core.storage.models import Message
+
+    engine = open_engine(url)
+    async with session_factory(engine)() as s:
+        rows = [tuple(r) for r in (await s.execute(
+            select(Message.conversation_id, Message.role, Message.text)
+            .order_by(Message.conversation_id, Message.created_at))).all()]
+        ids = list(await s.scalars(select(Message.id)))
+    await engine.dispose()
     assert len(ids) == len(set(ids))
     out: dict[str, list[str]] = {}
     for (conv, role, text), nxt in zip(rows, rows[1:] + [(None, None, None)], strict=True):
@@ -89,13 +99,21 @@ def logged_turns(db: Path) -> dict[str, list[str]]:
     return out
 
 
-@pytest.mark.parametrize("locked", [False, True], ids=["plain", "database-locked"])
+@pytest.mark.parametrize(("backend", "locked"), [("sqlite", False), ("sqlite", True),
+                                                 ("postgres", False)],
+                         ids=["sqlite", "sqlite-database-locked", "postgres"])
 async def test_sigkill_under_load_loses_no_answered_turn(
-    model_dir: Path, tmp_path: Path, locked: bool
+    model_dir: Path, tmp_path: Path, backend: str, locked: bool
 ) -> None:
     var = tmp_path / "var"
     db = var / "buddy.db"
-    proc, base, lines = await start_serve(var, model_dir, tmp_path)
+    url = ""
+    if backend == "postgres":
+        url = os.environ.get("DATABASE_URL_POSTGRES_TEST", "")
+        if not url:
+            pytest.skip("DATABASE_URL_POSTGRES_TEST not set (bash scripts/start_postgres.sh)")
+        await asyncio.to_thread(reset_postgres, url)
+    proc, base, lines = await start_serve(var, model_dir, tmp_path, url)
     lock: sqlite3.Connection | None = None
 
     async def take_lock() -> None:
@@ -115,7 +133,7 @@ async def test_sigkill_under_load_loses_no_answered_turn(
             lock.close()
     assert len(answered) >= KILL_AFTER
 
-    proc, base, lines = await start_serve(var, model_dir, tmp_path)  # replays the journal
+    proc, base, lines = await start_serve(var, model_dir, tmp_path, url)  # replays the journal
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             health = await client.get(base + "healthz")
@@ -127,11 +145,11 @@ async def test_sigkill_under_load_loses_no_answered_turn(
             proc.kill()
             await proc.wait()
 
-    turns = logged_turns(db)
+    turns = await logged_turns(url or f"sqlite+aiosqlite:///{db}")
     missing = [t for t in answered if t not in turns]
     assert not missing, f"{len(missing)} of {len(answered)} answered turns lost"
     assert all(turns[t] == [a] for t, a in answered.items())  # once, with the answer sent
     # Files private, whatever the umask: var/ 0700, the database and the journal 0600.
     assert stat.S_IMODE(var.stat().st_mode) == 0o700
-    for path in [db, *var.glob("buddy.db-*"), *var.glob("log-journal*")]:
+    for path in [*var.glob("buddy.db*"), *var.glob("log-journal*")]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
