@@ -139,6 +139,17 @@ async def _run_mode(cfg: ServeBenchConfig, model: Any, scripts: list[list[str]],
     }
 
 
+def _cold_caches() -> None:
+    """Forget what the previous run on the same messages left in per-text caches (Kiwi's
+    analyses, the crisis check's views and prefilter verdicts)."""
+    from core import morph
+    from core.safety import detector, normalize
+
+    morph.cache_clear()
+    normalize._views_cached.cache_clear()
+    detector._verdicts.clear()
+
+
 async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
     """Drive ``users`` × ``messages_per_user`` messages through the core; return the figures.
 
@@ -170,6 +181,7 @@ async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
     load_s = time.perf_counter() - t0
 
     background = await _run_mode(cfg, model, scripts, durable=False)
+    _cold_caches()  # the second run must not be served from the first one's caches
     durable = await _run_mode(cfg, model, scripts, durable=True)
     from core.safety import learned
 
