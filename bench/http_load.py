@@ -13,6 +13,8 @@ throughput is a floor for what the server alone would do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import re
 import signal
@@ -24,6 +26,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bench import config_json, machine
 from bench.inference import _pct
@@ -67,6 +70,43 @@ async def _drain(proc: asyncio.subprocess.Process, seen: list[str]) -> None:
         seen.append(raw.decode("utf-8", "replace").rstrip("\n"))
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection, stdlib only: the load generator shares the
+    machine with the server, and httpx's per-request cost (its pool grows slower with
+    more connections) would otherwise be measured as the server's."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post_json(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+            .encode("ascii") + data)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        payload = await self.reader.readexactly(length)
+        return status, json.loads(payload)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+
+
 def _logged(db: Path) -> tuple[dict[str, int], int]:
     """(user text -> times logged, all rows) from the server's log file."""
     with sqlite3.connect(db) as conn:
@@ -77,8 +117,6 @@ def _logged(db: Path) -> tuple[dict[str, int], int]:
 
 async def run_http_bench(cfg: HttpBenchConfig) -> dict[str, Any]:
     """Start ``buddy serve``, load it over HTTP for ``duration_s``, stop it, count the log."""
-    import httpx
-
     from core.classify.embedded import ensure_default_model
 
     folder = cfg.model_dir
@@ -109,35 +147,42 @@ async def run_http_bench(cfg: HttpBenchConfig) -> dict[str, Any]:
             errors: dict[str, int] = {}
             latencies: list[float] = []
             next_text = iter(range(10**9))
-            limits = httpx.Limits(max_connections=cfg.connections,
-                                  max_keepalive_connections=cfg.connections)
-            async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-                await client.post(base + "api/chat", json={"session": "warm", "text": "안녕"})
-                load_before = os.getloadavg()
-                deadline = time.perf_counter() + cfg.duration_s
+            url = urlsplit(base)
+            host, port = url.hostname or "127.0.0.1", int(url.port or 80)
+            warm = _Connection(host, port)
+            await warm.post_json("/api/chat", {"session": "warm", "text": "안녕"})
+            await warm.close()
+            load_before = os.getloadavg()
+            deadline = time.perf_counter() + cfg.duration_s
 
-                async def connection(n: int) -> None:
-                    session = f"bench-{n}-{uuid.uuid4().hex[:8]}"
+            async def connection(n: int) -> None:
+                session = f"bench-{n}-{uuid.uuid4().hex[:8]}"
+                conn = _Connection(host, port)
+                try:
                     while time.perf_counter() < deadline:
                         i = next(next_text)
                         text = f"{pool[i % len(pool)]} #{i}"
                         started = time.perf_counter()
                         try:
-                            r = await client.post(base + "api/chat",
-                                                  json={"session": session, "text": text})
-                        except httpx.HTTPError as exc:
+                            status, _ = await conn.post_json(
+                                "/api/chat", {"session": session, "text": text})
+                        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                            await conn.close()
+                            conn = _Connection(host, port)
                             continue
-                        if r.status_code != 200:
-                            errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+                        if status != 200:
+                            errors[str(status)] = errors.get(str(status), 0) + 1
                             continue
                         latencies.append(time.perf_counter() - started)
                         answered[text] = latencies[-1]
+                finally:
+                    await conn.close()
 
-                started = time.perf_counter()
-                await asyncio.gather(*(connection(n) for n in range(cfg.connections)))
-                wall = time.perf_counter() - started
-                load_after = os.getloadavg()
+            started = time.perf_counter()
+            await asyncio.gather(*(connection(n) for n in range(cfg.connections)))
+            wall = time.perf_counter() - started
+            load_after = os.getloadavg()
             proc.send_signal(signal.SIGTERM)
             code = await asyncio.wait_for(proc.wait(), 60)
             await drain
