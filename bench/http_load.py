@@ -6,8 +6,9 @@ request in flight each for ``duration_s`` seconds, every message a distinct utte
 our dataset. Afterwards the server is stopped (SIGTERM) and the rows in its SQLite log are
 counted against the answers the clients received: "every answered turn logged" is checked.
 
-The load generator runs on the same machine as the server (both share its cores), so the
-throughput is a floor for what the server alone would do.
+The load generator (a stdlib keep-alive HTTP/1.1 client, far cheaper per request than
+httpx) runs on the same machine as the server and shares its cores, so the throughput is a
+floor for what the server alone would do.
 """
 
 from __future__ import annotations
