@@ -658,7 +658,7 @@ def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
     first window gets ``prediction``: the classifier read only the start of the message.
     """
     whole = _assess_one(text, prediction)
-    if whole.crisis or len(text) <= SAFETY_WINDOW_CHARS:
+    if whole.crisis or not isinstance(text, str) or len(text) <= SAFETY_WINDOW_CHARS:
         return whole
     try:
         for start, window in windows(text):

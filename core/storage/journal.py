@@ -82,6 +82,8 @@ class Journal:
         """Return once ``turn`` is written and fsync'd; raises OSError when it cannot be."""
         line = turn.to_json().encode("utf-8") + b"\n"
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # a caller that stopped waiting (timeout) must not leave an unretrieved exception
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._queue.append((line, future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_queue(), name="buddy-journal")
