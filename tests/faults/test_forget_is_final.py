@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from test_database_faults import SLEEP_ANSWERS, make_buddy
 
 from core.messages import IncomingMessage
@@ -155,3 +156,65 @@ async def test_tombstone_drops_late_writes_and_keeps_later_ones(db_url: str) -> 
         assert await write_turns(s, [turn_of(key, SECRET, now - timedelta(seconds=1))]) == 0
         assert await write_turns(s, [turn_of(key, "다시 왔어요", now + timedelta(seconds=1))]) == 2
     await engine.dispose()
+
+
+async def test_a_retention_purge_leaves_no_purged_text_in_the_file_or_wal(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from core.review.retention import purge_expired
+
+    db = tmp_path / "log.db"
+    engine = open_engine(sqlite_url)
+    sessions = session_factory(engine)
+    old = datetime.now(timezone.utc) - timedelta(days=100)
+    async with sessions() as s, s.begin():
+        await write_turns(s, [turn_of("o" * 64, f"{SECRET} 오래된 {n}", old) for n in range(5)])
+        await write_turns(s, [turn_of("n" * 64, "요즘 잠이 안 와요", datetime.now(timezone.utc))])
+    assert SECRET.encode() in sqlite_bytes(db)
+    result = await purge_expired(sessions, 90)
+    assert result.messages == 10
+    assert SECRET.encode() not in sqlite_bytes(db)
+    await engine.dispose()
+
+
+async def test_forget_racing_a_locked_postgres_table_is_final(db_url: str, tmp_path: Path) -> None:
+    """The race on PostgreSQL: another transaction holds the messages table locked."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the SQLite race, with the bytes on disk, is the first test here")
+    from sqlalchemy import func, select, text
+
+    from core.storage.models import Message, User
+
+    engine = open_engine(db_url)
+    writer = LogWriter(session_factory(engine), journal=tmp_path / "j.jsonl", max_backoff_s=0.2)
+    await writer.start()
+    buddy, _ = make_buddy(writer)
+    for n in range(3):
+        await buddy.handle(IncomingMessage("telegram", "forgetme", f"{SECRET} {n}"))
+    assert await writer.flush(timeout=10)
+    key = buddy.user_key("telegram", "forgetme")
+    locker = open_engine(db_url)
+    conn = await locker.connect()
+    trans = await conn.begin()
+    await conn.execute(text("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"))
+    try:
+        for n in range(3, 6):
+            await buddy.handle(IncomingMessage("telegram", "forgetme", f"{SECRET} {n}"))
+        forget = asyncio.create_task(buddy.forget("telegram", "forgetme"))
+        await asyncio.sleep(1.0)
+        assert not forget.done()
+    finally:
+        await trans.rollback()
+        await conn.close()
+        await locker.dispose()
+    assert await asyncio.wait_for(forget, 20) >= 6
+    await buddy.handle(IncomingMessage("telegram", "stays", "요즘 잠이 안 와요"))
+    assert await writer.flush(timeout=10)
+    await writer.aclose()
+    async with session_factory(engine)() as s:
+        assert await s.scalar(select(func.count()).select_from(Message)
+                              .where(Message.user_id == key)) == 0
+        assert await s.scalar(select(func.count()).select_from(User).where(User.id == key)) == 0
+        assert await s.scalar(select(func.count()).select_from(Message)) == 2
+    await engine.dispose()
+    assert SECRET.encode() not in disk_bytes(tmp_path / "j.jsonl")
