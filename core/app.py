@@ -130,8 +130,8 @@ def secure_files(settings: Settings) -> list[str]:
 
 
 def log_problems(settings: Settings) -> list[str]:
-    """What will keep the conversation log from being written, said at start with the fix
-    (a read-only var/ or database file); the writer retries, so fixing it needs no restart."""
+    """What will keep the conversation log from being written, with the fix (a read-only
+    var/ or database file); the writer retries, so fixing it needs no restart."""
     import os
 
     from sqlalchemy.engine import make_url
@@ -146,9 +146,19 @@ def log_problems(settings: Settings) -> list[str]:
         if db.exists() and not os.access(db, os.W_OK):
             problems.append(f"the log database {db} is read-only: turns wait in the journal "
                             f"until it is writable (chmod u+w {db})")
-    for problem in problems:
-        log.error("conversation log: %s", problem)
     return problems
+
+
+def log_status_line(buddy: Buddy, settings: Settings) -> str:
+    """The start-up line about the conversation log: durable, or why it is not."""
+    if buddy.writer is None:
+        return "Conversation log: off"
+    status, why = buddy.writer.health
+    problems = ([why] if why else []) + log_problems(settings)
+    if status != "ok" or problems:
+        return "Conversation log: DEGRADED (replies still go out): " + "; ".join(problems)
+    mode = "durable, journal " if buddy.writer.durable else "background, journal "
+    return f"Conversation log: {mode}{journal_path(settings)}"
 
 
 @contextlib.asynccontextmanager
@@ -174,7 +184,8 @@ async def open_buddy(
     if with_log:
         url = settings.resolved_database_url
         secure_files(settings)
-        log_problems(settings)
+        for problem in log_problems(settings):
+            log.error("conversation log: %s", problem)
         await upgrade_schema_async(url)
         engine = open_engine(url)
         writer = LogWriter(session_factory(engine), journal=journal_path(settings),

@@ -114,6 +114,7 @@ async def test_sigkill_under_load_loses_no_answered_turn(
             pytest.skip("DATABASE_URL_POSTGRES_TEST not set (bash scripts/start_postgres.sh)")
         await asyncio.to_thread(reset_postgres, url)
     proc, base, lines = await start_serve(var, model_dir, tmp_path, url)
+    assert any(line.startswith("Conversation log: durable, journal ") for line in lines), lines
     lock: sqlite3.Connection | None = None
 
     async def take_lock() -> None:
