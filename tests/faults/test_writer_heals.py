@@ -131,6 +131,11 @@ async def test_permission_fault_heals_without_restart_and_healthz_says_degraded_
                        max_backoff_s=0.3)
     buddy, submitted = make_buddy(writer)
     app = create_app(buddy, load_settings())
+    # Another process has the log open (the dashboard, a backup): its -wal and -shm stay,
+    # so SQLite opens the read-only file read-only instead of failing, and such a pooled
+    # connection stays read-only after the fix unless the writer reconnects.
+    holder = sqlite3.connect(db)
+    holder.execute("SELECT count(*) FROM messages").fetchall()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://buddy") as client:
         with read_only(db):  # started while the database file is read-only
@@ -149,6 +154,7 @@ async def test_permission_fault_heals_without_restart_and_healthz_says_degraded_
         assert await writer.flush(timeout=10)
         health = await client.get("/healthz")
         assert health.status_code == 200 and health.json()["status"] == "ok"
+    holder.close()
     assert sorted(r[1] for r in rows(db) if r[0] == "user") == [f"잠 {n}" for n in range(5)]
     await writer.aclose()
     await engine.dispose()
@@ -211,3 +217,27 @@ async def test_lone_surrogate_through_the_telegram_stand_in_then_normal_turns_ar
     assert [r[1] for r in user_rows] == ["잠이 안 와요 \ufffd"] + [
         f"요즘 잠이 안 와요 {n}" for n in range(3)]
     assert REPLACED_SIGNAL in json.loads(user_rows[0][2])
+
+
+async def test_a_connection_opened_read_only_is_replaced_once_the_file_is_writable(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """The writer's own connection, opened while the file was read-only, stays read-only
+    for good: only reconnecting after the failure lets the writes resume."""
+    db = tmp_path / "log.db"
+    holder = sqlite3.connect(db)  # keeps -wal/-shm: SQLite then opens the file read-only
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("SELECT count(*) FROM messages").fetchall()
+    engine = open_engine(sqlite_url)
+    writer = LogWriter(session_factory(engine), journal=tmp_path / "j.jsonl", max_backoff_s=0.3)
+    with read_only(db):
+        await writer.start()
+        assert await writer.log(turn_of("a" * 64, "잠이 안 와요", datetime.now(timezone.utc)))
+        assert not await writer.flush(timeout=1.5)
+        assert writer.health[0] == "degraded"
+    assert await writer.flush(timeout=5)
+    assert writer.health == ("ok", None)
+    holder.close()
+    assert [r[1] for r in rows(db) if r[0] == "user"] == ["잠이 안 와요"]
+    await writer.aclose()
+    await engine.dispose()
