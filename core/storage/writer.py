@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 JOURNAL_WAIT_S = 2.0  # a stalled disk delays a reply at most this long (then: degraded)
 COMPACT_BYTES = 4 * 1024 * 1024  # rewrite the journal without written turns past this size
 FORGET_TIMEOUT_S = 15.0
+FORGOTTEN_KEPT = timedelta(hours=1)
 
 
 def is_row_error(exc: BaseException) -> bool:
@@ -232,6 +233,10 @@ class LogWriter:
         from core.storage.repository import delete_user
 
         at = datetime.now(timezone.utc)
+        # a turn accepted before a forget reaches the writer within seconds; the tombstone in
+        # the database covers anything later (a replayed journal), so old entries can go
+        self._forgotten = {k: t for k, t in self._forgotten.items()
+                           if at - t < FORGOTTEN_KEPT}
         self._forgotten[user_key] = at
         self._pending = [t for t in self._pending if t.user_key != user_key]
 
