@@ -3,10 +3,11 @@
 Each simulated user is a coroutine that sends its messages one after another, waiting for
 each reply as a person in a chat would; all users start together. Every message takes the
 full path of :meth:`core.pipeline.Buddy.handle` — crisis check, classification (embedded
-default model, micro-batched), answer choice, and the background SQLite log — built by
-:func:`core.app.open_buddy` exactly as ``buddy serve`` builds it, with a throw-away
-``BUDDY_VAR_DIR``. At the end the log is flushed and its rows counted: two per message (the
-user's and Buddy's), so "every message logged" is checked, not assumed.
+default model, micro-batched), answer choice, and the log (journal fsync'd before each
+reply, then SQLite) — built by :func:`core.app.open_buddy` exactly as ``buddy serve`` builds
+it, with a throw-away ``BUDDY_VAR_DIR``. At the end the log is flushed and its rows counted:
+two per message (the user's and Buddy's), so "every message logged" is checked, not
+assumed. The same load also runs in the earlier background mode, for comparison.
 """
 
 from __future__ import annotations
@@ -70,37 +71,22 @@ async def _count_rows(buddy: Any) -> dict[str, int]:
     return {str(role): int(n) for role, n in rows}
 
 
-async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
-    """Drive ``users`` × ``messages_per_user`` messages through the core; return the figures."""
-    from core.app import LoadedModel, open_buddy
-    from core.classify.embedded import ensure_default_model
-    from core.classify.loader import load_model
-    from core.classify.model_folder import read_answers
+async def _run_mode(cfg: ServeBenchConfig, model: Any, scripts: list[list[str]],
+                    durable: bool) -> dict[str, Any]:
+    """One load run through a fresh ``open_buddy`` in its own temporary var dir."""
+    from core.app import open_buddy
     from core.config import load_settings
     from core.messages import IncomingMessage
 
-    scripts = user_scripts(cfg.data_dir, cfg.users, cfg.messages_per_user, cfg.seed)
-
     with tempfile.TemporaryDirectory(prefix="buddy-serve-bench-") as tmp:
-        var_dir = Path(tmp)
         settings = load_settings(
-            BUDDY_VAR_DIR=var_dir, BUDDY_DATA_DIR=Path(cfg.data_dir), database_url="",
+            BUDDY_VAR_DIR=Path(tmp), BUDDY_DATA_DIR=Path(cfg.data_dir), database_url="",
             buddy_model=None, pseudonym_secret="bench-only-secret",
+            flood_limit_per_minute=1_000_000,
         )
-        t0 = time.perf_counter()
-        if cfg.model_dir is None:
-            cache = cfg.cache_dir or (var_dir / "models")
-            folder = await asyncio.to_thread(ensure_default_model, settings.data_dir, cache)
-        else:
-            folder = Path(cfg.model_dir)
-        classifier = await asyncio.to_thread(load_model, folder)
-        model = LoadedModel(folder, classifier, read_answers(folder))
-        load_s = time.perf_counter() - t0
-
         latencies: list[float] = []
         kinds: dict[str, int] = {}
-
-        async with open_buddy(settings, model=model) as buddy:
+        async with open_buddy(settings, model=model, durable=durable) as buddy:
 
             async def user(n: int, texts: list[str]) -> None:
                 for i, text in enumerate(texts):
@@ -123,15 +109,13 @@ async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
             wall_logged = time.perf_counter() - started
             rows = await _count_rows(buddy)
             load_after = os.getloadavg()
-
+            journal = buddy.writer.journal
+            fsyncs = journal.fsyncs if journal is not None else 0
+            journaled = journal.appended if journal is not None else 0
     sent = cfg.users * cfg.messages_per_user
     logged = sum(rows.values())
     return {
-        "benchmark": "serve",
-        "model_id": classifier.model_id,
-        "safety_learned": settings.safety_learned,
-        "users": cfg.users,
-        "messages_per_user": cfg.messages_per_user,
+        "durable": durable,
         "messages_sent": sent,
         "replies": len(latencies),
         "throughput_msgs_per_s": round(sent / wall, 1),
@@ -146,12 +130,74 @@ async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
         "rows_by_role": rows,
         "rows_expected": 2 * sent,
         "every_message_logged": logged == 2 * sent,
+        "journal_fsyncs": fsyncs,
+        "turns_journaled_before_reply": journaled if durable else 0,
+        "turns_per_fsync": round(journaled / fsyncs, 1) if durable and fsyncs else None,
         "reply_kinds": dict(sorted(kinds.items())),
         "first_message_ms": round(first_ms, 1),
+        "environment": machine(load_before, load_after),
+    }
+
+
+def _cold_caches() -> None:
+    """Forget what the previous run on the same messages left in per-text caches (Kiwi's
+    analyses, the crisis check's views and prefilter verdicts)."""
+    from core import morph
+    from core.safety import detector, normalize
+
+    morph.cache_clear()
+    normalize._views_cached.cache_clear()
+    detector._verdicts.clear()
+
+
+async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
+    """Drive ``users`` × ``messages_per_user`` messages through the core; return the figures.
+
+    Twice, side by side on the same messages: durable (each turn fsync'd to the journal
+    before its reply, as ``buddy serve`` runs) and the earlier background mode (turns reach
+    disk after the reply), so the cost of durability is measured, not guessed. The
+    top-level figures are the durable mode's; ``background`` holds the other's.
+    """
+    from core.app import LoadedModel
+    from core.classify.embedded import ensure_default_model
+    from core.classify.loader import load_model
+    from core.classify.model_folder import read_answers
+    from core.config import load_settings
+
+    scripts = user_scripts(cfg.data_dir, cfg.users, cfg.messages_per_user, cfg.seed)
+    t0 = time.perf_counter()
+    if cfg.model_dir is None:
+        settings = load_settings(BUDDY_DATA_DIR=Path(cfg.data_dir))
+        with tempfile.TemporaryDirectory(prefix="buddy-serve-bench-model-") as tmp:
+            cache = cfg.cache_dir or Path(tmp)
+            folder = await asyncio.to_thread(ensure_default_model, settings.data_dir, cache)
+            classifier = await asyncio.to_thread(load_model, folder)
+            answers = read_answers(folder)
+    else:
+        folder = Path(cfg.model_dir)
+        classifier = await asyncio.to_thread(load_model, folder)
+        answers = read_answers(folder)
+    model = LoadedModel(folder, classifier, answers)
+    load_s = time.perf_counter() - t0
+
+    background = await _run_mode(cfg, model, scripts, durable=False)
+    _cold_caches()  # the second run must not be served from the first one's caches
+    durable = await _run_mode(cfg, model, scripts, durable=True)
+    from core.safety import learned
+
+    return {
+        "benchmark": "serve",
+        "model_id": classifier.model_id,
+        "safety_learned": learned.ENABLED,
+        "users": cfg.users,
+        "messages_per_user": cfg.messages_per_user,
+        **durable,
+        "background": background,
+        "durability_cost_p99_ms": round(durable["latency_p99_ms"] - background["latency_p99_ms"],
+                                        2),
         "unique_texts": len({t for s in scripts for t in s}),
         "model_load_seconds": round(load_s, 2),
         "rss_mb": rss_mb(),
-        "database": "SQLite (aiosqlite) in a temporary BUDDY_VAR_DIR",
-        "environment": machine(load_before, load_after),
+        "database": "SQLite (aiosqlite) in a temporary BUDDY_VAR_DIR; journal fsync'd there",
         "config": config_json(cfg),
     }

@@ -36,8 +36,18 @@ from urllib.parse import parse_qsl
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse as _StarletteJSON
 from starlette.routing import Route
+
+
+class JSONResponse(_StarletteJSON):
+    """JSON as the Bot API may send it: non-ASCII as ``\\uXXXX`` escapes, so a lone
+    surrogate a client put in a message (broken UTF-16) reaches the bot as python-telegram-bot
+    would get it from Telegram, instead of failing to encode here."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USER = {

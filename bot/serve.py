@@ -195,7 +195,7 @@ class Services:
 async def run(settings: Settings, out: Callable[[str], None] = print) -> None:
     """Serve until SIGINT/SIGTERM; raises :class:`ServeError` when start-up is impossible."""
     from bot.web.app import create_app
-    from core.app import open_buddy
+    from core.app import log_status_line, open_buddy
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -223,6 +223,7 @@ async def run(settings: Settings, out: Callable[[str], None] = print) -> None:
             telegram = await services.start_telegram(buddy, settings, web_app)
             discord = await services.start_discord(buddy, settings)
             out(f"Model: {buddy.classifier.model_id}")
+            out(log_status_line(buddy, settings))
             out(_admin_line(settings, url))
             out(AdapterStatus("Web chat", True, url).line())
             out(telegram.line())

@@ -112,7 +112,8 @@ def serve(
     model: LoadModelOpt = None,
     data: DataOpt = None,
 ) -> None:
-    """Many users at once through the core with a SQLite log: throughput, latency, rows."""
+    """Many users at once through the core with a SQLite log: throughput, latency, rows;
+    durable (journal fsync before each reply) beside the earlier background mode."""
     from bench.serve_load import ServeBenchConfig, run_serve_bench
 
     cfg = _load_config(ServeBenchConfig, quick, users, per_user, model, data)
@@ -126,10 +127,58 @@ def serve(
         ("latency_p50_ms", "latency p50 ms"),
         ("latency_p99_ms", "latency p99 ms"),
         ("throughput_logged_msgs_per_s", "messages per second, until all logged"),
+        ("turns_per_fsync", "turns per journal fsync (group commit)"),
+        ("durability_cost_p99_ms", "p99 ms added by durability (vs background)"),
         ("rows_logged", "rows logged"),
         ("rows_expected", "rows expected (2 per message)"),
         ("first_message_ms", "first message after start, ms"),
     ])
+
+
+@app.command()
+def http(
+    as_json: JsonOpt = False,
+    quick: QuickOpt = False,
+    connections: Annotated[int | None, typer.Option(
+        "--connections", min=1, help="Concurrent HTTP connections (default 64)")] = None,
+    duration: Annotated[float | None, typer.Option(
+        "--duration", min=0.5, help="Seconds of load (default 20)")] = None,
+    model: LoadModelOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """Real HTTP against a real `buddy serve` subprocess: throughput, p50/p99, rows logged.
+
+    Exits with 1 when an answered message is missing from the log or logged twice.
+    """
+    from bench.http_load import HttpBenchConfig, run_http_bench
+
+    settings = settings_or_exit()
+    data_dir = data or settings.data_dir
+    cache = settings.var_dir / "models"
+    cfg = (HttpBenchConfig.quick(data_dir, cache) if quick
+           else HttpBenchConfig(data_dir=data_dir, cache_dir=cache))
+    cfg.model_dir = model
+    cfg.connections = connections or cfg.connections
+    cfg.duration_s = duration or cfg.duration_s
+    try:
+        result = asyncio.run(run_http_bench(cfg))
+    except (BuddyError, RuntimeError) as exc:
+        fail(str(exc))
+    _show(result, as_json, [
+        ("connections", "concurrent connections"),
+        ("duration_s", "seconds of load"),
+        ("replies", "replies"),
+        ("throughput_msgs_per_s", "replies per second"),
+        ("latency_p50_ms", "latency p50 ms"),
+        ("latency_p99_ms", "latency p99 ms"),
+        ("rows_logged", "rows logged"),
+        ("rows_expected", "rows expected (2 per reply)"),
+        ("every_answer_logged_once", "every answer logged once"),
+    ])
+    if not result["every_answer_logged_once"]:
+        typer.secho("some answered messages are missing from the log or logged twice",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -453,6 +453,9 @@ def forget(
         async with sessions() as s, s.begin():
             n = await delete_user(s, keys[0])
             await record_audit(s, _actor(), "forget", target=ref, detail=f"{n} messages")
+        from core.storage.privacy import scrub_with
+
+        await scrub_with(sessions)  # the deleted text leaves the SQLite file and WAL too
         return ref, n
 
     result = _run(work)

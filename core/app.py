@@ -105,11 +105,72 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def journal_path(settings: Settings) -> Path:
+    """The write-ahead journal of the conversation log (see ``core.storage.journal``)."""
+    return settings.var_dir / "log-journal.jsonl"
+
+
+def secure_files(settings: Settings) -> list[str]:
+    """var/ 0700; the SQLite files, the journal and the pseudonym key 0600 (see
+    ``core.storage.privacy``); a new SQLite file is created private. Returns the fixes."""
+    from sqlalchemy.engine import make_url
+
+    from core.storage.privacy import create_private_file, make_private, sqlite_files
+
+    journal = journal_path(settings)
+    files = [journal, journal.with_name("log-journal.set-aside.jsonl"),
+             settings.var_dir / "pseudonym.key"]
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.database.startswith("file:"):
+        db = Path(url.database)
+        create_private_file(db)
+        files += sqlite_files(db)
+    return make_private(settings.var_dir, files)
+
+
+def log_problems(settings: Settings) -> list[str]:
+    """What will keep the conversation log from being written, with the fix (a read-only
+    var/ or database file); the writer retries, so fixing it needs no restart."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    problems = []
+    if not os.access(settings.var_dir, os.W_OK):
+        problems.append(f"{settings.var_dir} is not writable: answered turns cannot be "
+                        f"journaled (chmod u+w {settings.var_dir})")
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        db = Path(url.database)
+        if db.exists() and not os.access(db, os.W_OK):
+            problems.append(f"the log database {db} is read-only: turns wait in the journal "
+                            f"until it is writable (chmod u+w {db})")
+    return problems
+
+
+def log_status_line(buddy: Buddy, settings: Settings) -> str:
+    """The start-up line about the conversation log: durable, or why it is not."""
+    if buddy.writer is None:
+        return "Conversation log: off"
+    status, why = buddy.writer.health
+    problems = ([why] if why else []) + log_problems(settings)
+    if status != "ok" or problems:
+        return "Conversation log: DEGRADED (replies still go out): " + "; ".join(problems)
+    mode = "durable, journal " if buddy.writer.durable else "background, journal "
+    return f"Conversation log: {mode}{journal_path(settings)}"
+
+
 @contextlib.asynccontextmanager
 async def open_buddy(
-    settings: Settings, *, model: LoadedModel | None = None, with_log: bool = True
+    settings: Settings, *, model: LoadedModel | None = None, with_log: bool = True,
+    durable: bool = True,
 ) -> AsyncIterator[Buddy]:
-    """Migrate the log, load the model, start the writer; close them all on exit."""
+    """Migrate the log, load the model, start the writer; close them all on exit.
+
+    ``durable=False`` is the earlier mode (turns reach disk in the background, after the
+    reply); only ``buddy bench serve`` uses it, to show what durability costs.
+    """
     import asyncio
 
     from core.safety import learned
@@ -122,10 +183,15 @@ async def open_buddy(
     engine = None
     if with_log:
         url = settings.resolved_database_url
+        secure_files(settings)
+        for problem in log_problems(settings):
+            log.error("conversation log: %s", problem)
         await upgrade_schema_async(url)
         engine = open_engine(url)
-        writer = LogWriter(session_factory(engine), journal=settings.var_dir / "log-journal.jsonl")
+        writer = LogWriter(session_factory(engine), journal=journal_path(settings),
+                           durable=durable)
         await writer.start()
+        secure_files(settings)  # the -wal and -shm SQLite made meanwhile
     buddy = Buddy(
         classifier=model.classifier,
         answers=AnswerBook(model.answers),

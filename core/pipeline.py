@@ -22,6 +22,7 @@ from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
 from core.conversations import ConversationTracker
 from core.inference import ClassifierRunner, MorphPrefetcher
+from core.limits import MAX_TEXT_CHARS, MODEL_MAX_CHARS, SAFETY_WINDOW_CHARS
 from core.messages import IncomingMessage, Reply, ReplyKind
 from core.pseudonym import user_key as make_user_key
 from core.pseudonym import user_ref as make_user_ref
@@ -37,13 +38,12 @@ from core.safety import (
 from core.safety.detector import classifier_signal
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
-from core.text import MODEL_MAX_CHARS, has_hangul, has_words, normalize
+from core.text import encodable_text, has_hangul, has_words, normalize
 
 log = logging.getLogger(__name__)
 
 CLASSIFY_TIMEOUT_S = 10.0
 PREFETCH_TIMEOUT_S = 2.0
-SAFETY_MAX_CHARS = 20_000  # a crisis sentence at the end of a long message still counts
 # The last line of defence if the safety module itself breaks: never fail open.
 _EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰어내", "killmyself", "suicide")
 
@@ -60,6 +60,17 @@ def _safe_assess(text: str, prediction: Prediction | None = None) -> SafetyAsses
     except Exception:  # assess promises not to raise; if it does, keep users safe anyway
         log.exception("safety check failed; using the emergency check")
         return _emergency_assess(text)
+
+
+async def _assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
+    """The crisis check; a long message (read window by window, up to ~0.1 s a window when
+    Kiwi is needed) is checked in a worker thread so other users' replies keep flowing."""
+    if len(text) <= SAFETY_WINDOW_CHARS:
+        return _safe_assess(text, prediction)
+    try:
+        return await asyncio.to_thread(_safe_assess, text, prediction)
+    except RuntimeError:  # no executor (shutting down): check here, never skip
+        return _safe_assess(text, prediction)
 
 
 class _MessageIds:
@@ -153,12 +164,14 @@ class Buddy:
         started = time.perf_counter()
         now = datetime.now(timezone.utc)
         key = self.user_key(message.platform, message.user_id)
-        # Safety reads (nearly) everything the user wrote; only the model's input is capped.
-        full = normalize(message.text, SAFETY_MAX_CHARS) if message.kind == "text" else ""
+        # Safety reads every character an adapter accepts; only the model's input is capped.
+        # (Lone surrogates would break Kiwi, the JSON journal and the database: replaced.)
+        raw = encodable_text(message.text)[0] if message.kind == "text" else ""
+        full = normalize(raw, MAX_TEXT_CHARS)
         text = full[:MODEL_MAX_CHARS]
         if full:
             await self._prefetch_morphemes(full, text)
-        assessment = _safe_assess(full) if full else SafetyAssessment(False, (), "none")
+        assessment = await _assess(full) if full else SafetyAssessment(False, (), "none")
         prediction: Prediction | None = None
 
         if assessment.crisis:
@@ -176,15 +189,15 @@ class Buddy:
             prediction = await self._classify(text)
             if prediction is not None and classifier_signal(prediction) is not None:
                 # only a likely crisis category can change the decision: re-check with it
-                assessment = _safe_assess(full, prediction)
+                assessment = await _assess(full, prediction)
             reply = self._choose(key, text, prediction, assessment)
 
         reply = self._with_identity(reply, key, now)
         if reply.kind is ReplyKind.FAREWELL:
             self._conversations.end(key)
         if log_turn and self.writer is not None:
-            self._record(message, key, now, reply, prediction, assessment,
-                         (time.perf_counter() - started) * 1000)
+            await self._record(message, key, now, reply, prediction, assessment,
+                               (time.perf_counter() - started) * 1000)
         return reply
 
     async def _prefetch_morphemes(self, full: str, text: str) -> None:
@@ -266,7 +279,7 @@ class Buddy:
         return replace(reply, user_ref=make_user_ref(key), conversation_id=conv.id)
 
     # --- logging and alerts --------------------------------------------------------
-    def _record(
+    async def _record(
         self,
         message: IncomingMessage,
         key: str,
@@ -299,10 +312,6 @@ class Buddy:
                 ),
             ),
         )
-        try:
-            self.writer.submit(turn)  # type: ignore[union-attr]
-        except Exception:
-            log.exception("could not queue the turn for the log")
         if reply.crisis and self.alerts is not None:
             try:
                 asyncio.get_running_loop().create_task(
@@ -310,6 +319,10 @@ class Buddy:
                 )
             except Exception:
                 log.exception("could not schedule the operator alert")
+        try:  # durable before the reply: on disk (journal, fsync'd) when this returns
+            await self.writer.log(turn)  # type: ignore[union-attr]
+        except Exception:  # log() never raises; a reply must go out whatever happens
+            log.exception("could not log the turn")
 
     # --- user controls ------------------------------------------------------------
     def reset(self, platform: str, user_id: str) -> str:
@@ -318,17 +331,18 @@ class Buddy:
         return replies.RESET
 
     async def forget(self, platform: str, user_id: str) -> int:
-        """Delete everything stored about this user (``/forget``); returns messages deleted."""
-        from core.storage.repository import delete_user
+        """Delete everything stored about this user (``/forget``); returns messages deleted.
 
+        Final: queued turns of theirs are dropped, a late one never lands (tombstone), and
+        the text is scrubbed from the files. Raises :class:`core.errors.StorageError` when
+        the log cannot be reached: then nothing may be reported as deleted.
+        """
         key = self.user_key(platform, user_id)
         self._conversations.end(key)
         self.answers.forget(key)
         if self.writer is None:
             return 0
-        await self.writer.flush(timeout=10)
-        async with self.writer.sessions() as session, session.begin():
-            return await delete_user(session, key)
+        return await self.writer.forget(key)
 
     # --- lifecycle ----------------------------------------------------------------
     def stop_accepting(self) -> None:

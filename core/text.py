@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from core.limits import MODEL_MAX_CHARS  # re-exported: older imports read it here
+
 # Zero-width characters, bidi controls and the BOM: invisible, but they split words.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-MODEL_MAX_CHARS = 512
 
 
 def normalize(text: str, max_chars: int = MODEL_MAX_CHARS) -> str:
@@ -37,3 +39,15 @@ def has_words(text: str) -> bool:
 def has_hangul(text: str) -> bool:
     """True when the text holds a Hangul syllable or jamo."""
     return any("\uac00" <= ch <= "\ud7a3" or "\u3131" <= ch <= "\u318e" for ch in text)
+
+
+def encodable_text(text: str) -> tuple[str, bool]:
+    """``text`` with lone surrogates replaced by U+FFFD, and whether any were.
+
+    Python strings can hold them (python-telegram-bot, discord.py and a terminal's
+    ``surrogateescape`` pass them through), but UTF-8, JSON files and databases cannot:
+    one such character used to stop the log writer for good.
+    """
+    if _SURROGATE.search(text) is None:
+        return text, False
+    return _SURROGATE.sub("\ufffd", text), True

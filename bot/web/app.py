@@ -30,17 +30,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.web import texts
 from core import replies
 from core.config import Settings
+from core.errors import StorageError
+from core.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS
 from core.messages import IncomingMessage
 from core.pipeline import Buddy
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# 20,000 Korean characters sent as \uXXXX escapes (Python's json.dumps default) take
-# 120,000 bytes; 128 KiB lets every valid request through and stops anything far larger.
-MAX_BODY_BYTES = 128 * 1024
+# MAX_TEXT_CHARS and MAX_BODY_BYTES come from core.limits: 20,000 Korean characters sent as
+# \uXXXX escapes (Python's json.dumps default) take 120,000 bytes; 128 KiB lets every valid
+# request through and stops anything far larger. The crisis check reads all 20,000.
 DRAIN_BYTES = 1024 * 1024  # read at most this much of a refused chunked body
-MAX_TEXT_CHARS = 20_000
 MAX_SESSION_CHARS = 128
 
 # The page loads nothing from elsewhere; this makes injected markup inert even if a bug
@@ -90,9 +91,12 @@ class ChatResponse(BaseModel):
 
 
 class HealthResponse(BaseModel):
-    status: str = Field(description='"ok", or "stopping" while shutting down (HTTP 503).')
+    status: str = Field(description='"ok"; "degraded" while the conversation log cannot be '
+                        'written, or "stopping" while shutting down (both HTTP 503).')
     model_id: str
     log_backlog: int = Field(description="Turns waiting to be written to the log.")
+    log_problem: str | None = Field(
+        None, description="Why the log cannot be written (when degraded): what to fix.")
     accepting: bool
     in_flight: int = Field(description="Messages being answered right now.")
 
@@ -297,7 +301,11 @@ def _api_router(buddy: Buddy) -> APIRouter:
         """Delete everything stored for this session (the page's "기록 삭제" button)."""
         if not buddy.accepting:
             return _unavailable()
-        deleted = await buddy.forget("web", body.session)
+        try:
+            deleted = await buddy.forget("web", body.session)
+        except StorageError:
+            return _error(503, "log_unavailable", texts.FORGET_FAILED,
+                          headers={"retry-after": "30"})
         log.info("web session forgotten (%d messages deleted)", deleted)
         return ForgetResponse(message=replies.FORGOTTEN, deleted=deleted)
 
@@ -338,16 +346,20 @@ def create_app(
     @app.get("/healthz", response_model=HealthResponse, tags=["ops"],
              responses={503: {"model": HealthResponse, "description": "Shutting down."}})
     async def healthz() -> JSONResponse:
-        """Liveness for load balancers: 200 while accepting messages, 503 while stopping."""
+        """For probes: 200 while answering and logging; 503 while stopping, or "degraded"
+        while the conversation log cannot be written (replies still go out)."""
         writer = buddy.writer
+        status, problem = writer.health if writer is not None else ("ok", None)
         body = HealthResponse(
-            status="ok" if buddy.accepting else "stopping",
+            status=status if buddy.accepting else "stopping",
             model_id=buddy.classifier.model_id,
             log_backlog=writer.backlog if writer is not None else 0,
+            log_problem=problem,
             accepting=buddy.accepting,
             in_flight=buddy.in_flight,
         )
-        return JSONResponse(body.model_dump(), status_code=200 if buddy.accepting else 503)
+        code = 200 if body.status == "ok" else 503
+        return JSONResponse(body.model_dump(), status_code=code)
 
     app.include_router(_api_router(buddy))
     for router in extra_routers:

@@ -29,6 +29,11 @@ INTERNAL = (
     "급하게 도움이 필요하면 자살예방상담전화 109 또는 119로 연락해 주세요. "
     "(Something went wrong on our side; try again shortly.)"
 )
+FORGET_FAILED = (
+    "지금은 기록 저장소에 닿지 않아 기록을 지우지 못했어요. 아무것도 지워지지 않았으니 "
+    "조금 뒤에 다시 시도해 주세요. 급하게 도움이 필요하면 자살예방상담전화 109로 연락해 주세요. "
+    "(The conversation log cannot be reached, so nothing was deleted yet: try again shortly.)"
+)
 NOT_FOUND = "요청한 주소를 찾을 수 없어요. (Not found: see /openapi.json for the API.)"
 METHOD_NOT_ALLOWED = "이 주소에서는 지원하지 않는 요청 방식이에요. (Method not allowed.)"
 

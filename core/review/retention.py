@@ -59,6 +59,10 @@ async def purge_expired(
                 detail=f"{convs} conversations, {deleted} messages (retention {days} days)",
             )
             msgs = deleted
+    if not dry_run and msgs:
+        from core.storage.privacy import scrub_with
+
+        await scrub_with(sessions)  # the deleted text leaves the SQLite file and WAL too
     return PurgeResult(cutoff, convs, msgs, dry_run)
 
 

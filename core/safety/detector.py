@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from core.classify.base import Prediction
+from core.limits import MORPH_MAX_CHARS, SAFETY_WINDOW_CHARS, SAFETY_WINDOW_OVERLAP
 from core.safety import guards
 from core.safety.lexicon import CRISIS, FALLBACK_FRAGMENTS, RULES, Rule
 from core.safety.normalize import Views, views
@@ -28,8 +29,8 @@ CRISIS_CATEGORIES: frozenset[str] = frozenset({"감정/자살충동", "증상/�
 # alone it must be all but certain.
 CLASSIFIER_WITH_HINT = 0.35
 CLASSIFIER_ALONE = 0.99
-# Kiwi runs only on the first characters and only when a cheap prefilter sees a stem.
-MORPH_MAX_CHARS = 600
+# Kiwi runs only on the first characters (of each window of a long message) and only when a
+# cheap prefilter sees a stem.
 _MORPH_TRIGGERS = (
     "죽", "뒤지", "디지", "뒈지", "살", "싶", "사라지", "없어지", "떠나", "떠날", "끝내", "끝낼",
     "끊", "마감", "포기", "일어나", "일어났", "깨", "태어나", "태어났", "마지막", "여한", "미련",
@@ -650,6 +651,40 @@ def _set_aside(v: Views, found: list[Span]) -> tuple[Views, tuple[str, ...]] | N
 
 def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
     """Decide whether a message is a crisis. Pure, fast, never raises, never fails open.
+
+    A message longer than one window is judged whole and also window by window (windows of
+    :data:`~core.limits.SAFETY_WINDOW_CHARS` that overlap): every layer, Kiwi included, then
+    reads every part of it, so ``일 얘기 ... (8,000자) ... 죽고 싶어`` is a crisis. Only the
+    first window gets ``prediction``: the classifier read only the start of the message.
+    """
+    whole = _assess_one(text, prediction)
+    if whole.crisis or not isinstance(text, str) or len(text) <= SAFETY_WINDOW_CHARS:
+        return whole
+    try:
+        for start, window in windows(text):
+            verdict = _assess_one(window, prediction if start == 0 else None)
+            if verdict.crisis:
+                return SafetyAssessment(True, (*verdict.signals, f"window@{start}"),
+                                        verdict.level)
+    except Exception:  # the whole-message verdict stands; the fallback reads everything too
+        log.exception("windowed crisis check failed; adding the substring fallback")
+        fallback = _fallback(text)
+        return fallback if fallback.crisis else whole
+    return whole
+
+
+def windows(text: str) -> list[tuple[int, str]]:
+    """``(start, part)`` windows covering ``text``: each part overlaps the next one."""
+    step = SAFETY_WINDOW_CHARS - SAFETY_WINDOW_OVERLAP
+    last = max(0, len(text) - SAFETY_WINDOW_CHARS)
+    starts = list(range(0, last + 1, step))
+    if starts[-1] != last:
+        starts.append(last)
+    return [(s, text[s : s + SAFETY_WINDOW_CHARS]) for s in starts]
+
+
+def _assess_one(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
+    """:func:`assess` for one window (or a short message).
 
     Crisis phrases about someone else (``친구가 죽고 싶대``) or a recovered past are set
     aside and the rest of the message is checked again: the writer's own words in the

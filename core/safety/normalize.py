@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from core.limits import MAX_TEXT_CHARS
 from core.text import normalize
 
-# Safety reads far more than the model's 512 characters: a crisis line at the end of a long
-# message must not be cut off.
-SAFETY_MAX_CHARS = 8000
+# Safety reads every character an adapter accepts: a crisis line at the end of a long
+# message must not be cut off (the limits live in ``core.limits``).
+SAFETY_MAX_CHARS = MAX_TEXT_CHARS
 
 _NOT_KEPT = re.compile(r"[^0-9a-z\uac00-\ud7a3\u3131-\u318e]+")
 _SPACED_DROP = re.compile(r"[’'`]")

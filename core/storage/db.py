@@ -25,9 +25,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
-    """WAL lets the dashboard read while the bot writes; busy_timeout rides out short locks."""
+    """WAL lets the dashboard read while the bot writes; busy_timeout rides out short locks;
+    secure_delete overwrites what a forget or a purge deletes (see ``core.storage.privacy``)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA secure_delete=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()

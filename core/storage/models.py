@@ -99,3 +99,17 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class ForgottenUser(Base):
+    """A tombstone: this user asked to be forgotten at ``forgotten_at``.
+
+    A turn of theirs accepted before that moment but written later (it waited in the
+    writer's queue, or in the journal across a crash) is dropped instead of bringing the
+    user back. Only the pseudonymous key is kept, as in ``users``.
+    """
+
+    __tablename__ = "forgotten_users"
+
+    user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    forgotten_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -36,15 +35,26 @@ class TurnRecord:
     conversation_started_at: datetime
     messages: tuple[MessageRow, ...] = field(default_factory=tuple)
 
-    def to_json(self) -> str:
-        """One journal line (used only while the database is unreachable)."""
+    def to_json(self, *, ascii_only: bool = False) -> str:
+        """One journal line. ``ascii_only`` escapes everything, so even text that cannot be
+        UTF-8 encoded (a lone surrogate) can be written down.
 
-        def enc(o: Any) -> Any:
-            if isinstance(o, datetime):
-                return o.isoformat()
-            raise TypeError(type(o))
-
-        return json.dumps(asdict(self), ensure_ascii=False, default=enc)
+        Built field by field: ``dataclasses.asdict`` deep-copies and took 60 µs a turn, on
+        the path every reply waits for."""
+        doc = {
+            "user_key": self.user_key, "platform": self.platform,
+            "conversation_id": self.conversation_id,
+            "conversation_started_at": self.conversation_started_at.isoformat(),
+            "messages": [
+                {"id": m.id, "role": m.role, "text": m.text,
+                 "created_at": m.created_at.isoformat(), "kind": m.kind,
+                 "category": m.category, "confidence": m.confidence, "crisis": m.crisis,
+                 "signals": list(m.signals), "model_id": m.model_id,
+                 "latency_ms": m.latency_ms}
+                for m in self.messages
+            ],
+        }
+        return json.dumps(doc, ensure_ascii=ascii_only)
 
     @classmethod
     def from_json(cls, line: str) -> TurnRecord:
@@ -66,3 +76,25 @@ class TurnRecord:
             conversation_started_at=datetime.fromisoformat(d["conversation_started_at"]),
             messages=msgs,
         )
+
+
+def encodable(turn: TurnRecord) -> tuple[TurnRecord, bool]:
+    """``turn`` with every text UTF-8 encodable (lone surrogates replaced by U+FFFD), and
+    whether anything was replaced. Databases, drivers and the journal all refuse them."""
+    from dataclasses import replace
+
+    from core.text import encodable_text
+
+    changed = False
+    rows = []
+    for m in turn.messages:
+        text, replaced = encodable_text(m.text) if isinstance(m.text, str) else (m.text, False)
+        if replaced:
+            changed = True
+            m = replace(m, text=text, signals=(*m.signals, REPLACED_SIGNAL))
+        rows.append(m)
+    return (replace(turn, messages=tuple(rows)) if changed else turn), changed
+
+
+# Marks a logged text whose unencodable characters were replaced (the original is lost).
+REPLACED_SIGNAL = "text:unencodable-replaced"

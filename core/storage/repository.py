@@ -6,12 +6,13 @@ Log review (``core/review``) builds on these; the pipeline only writes through t
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timezone
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.storage.models import AuditEvent, Conversation, Feedback, Message, User
+from core.storage.models import AuditEvent, Conversation, Feedback, ForgottenUser, Message, User
 
 
 async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
@@ -23,8 +24,20 @@ async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
     return list(rows)
 
 
-async def delete_user(session: AsyncSession, user_key: str) -> int:
-    """Delete a user with every conversation, message and feedback row; returns messages."""
+async def delete_user(
+    session: AsyncSession, user_key: str, forgotten_at: datetime | None = None
+) -> int:
+    """Delete a user with every conversation, message and feedback row; returns messages.
+
+    Also leaves a tombstone (:class:`ForgottenUser`) in the same transaction, so a turn of
+    theirs accepted before now but written later is dropped, not re-inserted.
+    """
+    at = forgotten_at or datetime.now(timezone.utc)
+    known = await session.get(ForgottenUser, user_key)
+    if known is None:
+        session.add(ForgottenUser(user_key=user_key, forgotten_at=at))
+    elif as_utc(known.forgotten_at) < at:
+        known.forgotten_at = at
     msg_ids = select(Message.id).where(Message.user_id == user_key)
     n = await session.scalar(select(func.count()).select_from(msg_ids.subquery())) or 0
     await session.execute(delete(Feedback).where(Feedback.message_id.in_(msg_ids)))
@@ -44,7 +57,25 @@ async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
     await session.execute(delete(Conversation).where(Conversation.id.in_(old)))
     orphans = select(User.id).where(~User.id.in_(select(Conversation.user_id)))
     await session.execute(delete(User).where(User.id.in_(orphans)))
+    # a tombstone older than the retention period guards nothing the purge would keep
+    await session.execute(delete(ForgottenUser).where(ForgottenUser.forgotten_at < cutoff))
     return int(n)
+
+
+async def forgotten_since(session: AsyncSession, user_keys: Iterable[str]) -> dict[str, datetime]:
+    """When each of ``user_keys`` that asked to be forgotten did so (UTC)."""
+    keys = list(set(user_keys))
+    if not keys:
+        return {}
+    rows = await session.execute(
+        select(ForgottenUser.user_key, ForgottenUser.forgotten_at)
+        .where(ForgottenUser.user_key.in_(keys)))
+    return {key: as_utc(at) for key, at in rows.all()}
+
+
+def as_utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
 
 
 async def count_messages(session: AsyncSession) -> int:

@@ -1,124 +1,68 @@
-"""The background log writer: a reply never waits on the database, and nothing is lost.
+"""The log writer: a turn is on disk before its reply is sent, and reaches the database.
 
-Turns are queued in memory and written in batches by one task. When a write fails (a
-locked, read-only or missing database) the batch stays queued, is retried with backoff,
-and is mirrored to a journal file so that even a restart does not lose it; the journal is
-replayed on the next start. Message ids are fixed at accept time, so a retried batch skips
-rows that already landed: nothing is written twice.
+:meth:`LogWriter.log` appends the turn to the write-ahead journal and returns once it is
+fsync'd (group commit, ``core.storage.journal``); one background task then writes queued
+turns to the database in batches and empties the journal behind it. A reply therefore
+never waits on the database, yet a crash (SIGKILL, power loss) loses nothing answered:
+start-up replays the journal. Message ids are fixed at accept time, so a replayed or
+retried batch skips rows that already landed: nothing is written twice.
+
+Faults are contained rather than fatal (docs/DURABILITY.md has the table): an operational
+error (locked, read-only, missing, unreachable database) keeps the turns queued, retries
+with backoff and reconnects, so a fault fixed outside Buddy heals without a restart; a row
+the database refuses for good is set aside in the journal with the reason and the rest of
+its batch is written; text is made encodable before anything is written. While the log
+cannot be written :attr:`LogWriter.health` says why, and ``/healthz`` answers 503.
 """
-
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.storage.models import Conversation, Message, User
-from core.storage.records import TurnRecord
+from core.errors import StorageError
+from core.storage.batch import accepted_before, write_turns
+from core.storage.journal import Journal
+from core.storage.records import TurnRecord, encodable
+
+__all__ = ["LogWriter", "write_turns"]
 
 log = logging.getLogger(__name__)
 
+JOURNAL_WAIT_S = 2.0  # a stalled disk delays a reply at most this long (then: degraded)
+COMPACT_BYTES = 4 * 1024 * 1024  # rewrite the journal without written turns past this size
+FORGET_TIMEOUT_S = 15.0
+FORGOTTEN_KEPT = timedelta(hours=1)
 
-async def write_turns(
-    session: AsyncSession, turns: Sequence[TurnRecord], *, check_existing: bool = True
-) -> int:
-    """Insert users, conversations and messages not yet present; returns messages written.
 
-    Rows go in as one executemany per table and kind (no ORM objects: building and flushing
-    them cost far more than the inserts). ``check_existing=False`` skips looking up message ids
-    that already landed; the writer passes it only for a batch never tried before, which
-    cannot have landed.
-    """
-    user_keys = {t.user_key for t in turns}
-    conv_ids = {t.conversation_id for t in turns}
-    known_users = set(await session.scalars(select(User.id).where(User.id.in_(user_keys))))
-    known_convs = set(
-        await session.scalars(select(Conversation.id).where(Conversation.id.in_(conv_ids)))
-    )
-    present: set[str] = set()
-    if check_existing:
-        msg_ids = [m.id for t in turns for m in t.messages]
-        present = set(await session.scalars(select(Message.id).where(Message.id.in_(msg_ids))))
-    # Later turns win, as they did when one object per row was updated turn by turn.
-    new_users: dict[str, dict[str, Any]] = {}
-    seen_users: dict[str, datetime] = {}
-    new_convs: dict[str, dict[str, Any]] = {}
-    seen_convs: dict[str, datetime] = {}
-    rows: list[dict[str, Any]] = []
-    for turn in turns:
-        last = max((m.created_at for m in turn.messages), default=turn.conversation_started_at)
-        if turn.user_key in known_users:
-            seen_users[turn.user_key] = last
-        elif turn.user_key in new_users:
-            new_users[turn.user_key]["last_seen_at"] = last
-        else:
-            new_users[turn.user_key] = {"id": turn.user_key, "platform": turn.platform,
-                                        "created_at": last, "last_seen_at": last}
-        if turn.conversation_id in known_convs:
-            seen_convs[turn.conversation_id] = last
-        elif turn.conversation_id in new_convs:
-            new_convs[turn.conversation_id]["last_message_at"] = last
-        else:
-            new_convs[turn.conversation_id] = {
-                "id": turn.conversation_id, "user_id": turn.user_key, "platform": turn.platform,
-                "started_at": turn.conversation_started_at, "last_message_at": last,
-            }
-        for m in turn.messages:
-            if m.id in present:
-                continue
-            present.add(m.id)
-            rows.append({
-                "id": m.id,
-                "conversation_id": turn.conversation_id,
-                "user_id": turn.user_key,
-                "platform": turn.platform,
-                "role": m.role,
-                "text": m.text,
-                "kind": m.kind,
-                "category": m.category,
-                "confidence": m.confidence,
-                "crisis": m.crisis,
-                "signals": json.dumps(list(m.signals), ensure_ascii=False) if m.signals else None,
-                "model_id": m.model_id,
-                "latency_ms": m.latency_ms,
-                "created_at": m.created_at,
-                "reviewed_at": None,
-            })
-    # Core statements on the tables: each list goes to the driver as one executemany. (The
-    # ORM's bulk path splits rows whose None columns differ into one INSERT each.)
-    users, convs, messages = User.__table__, Conversation.__table__, Message.__table__
-    if new_users:
-        await session.execute(insert(users), list(new_users.values()))
-    if seen_users:
-        await session.execute(
-            update(users).where(users.c.id == bindparam("key"))
-            .values(last_seen_at=bindparam("at")),
-            [{"key": k, "at": at} for k, at in seen_users.items()],
-        )
-    if new_convs:
-        await session.execute(insert(convs), list(new_convs.values()))
-    if seen_convs:
-        await session.execute(
-            update(convs).where(convs.c.id == bindparam("key"))
-            .values(last_message_at=bindparam("at")),
-            [{"key": k, "at": at} for k, at in seen_convs.items()],
-        )
-    if rows:
-        await session.execute(insert(messages), rows)
-    return len(rows)
+def is_row_error(exc: BaseException) -> bool:
+    """True when the database refused these rows (a retry cannot help), False when it was
+    the database or the connection (locked, read-only, gone, unreachable: retry)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return False
+    if isinstance(exc, (IntegrityError, DataError)):
+        return True
+    orig = exc.orig if isinstance(exc, StatementError) else exc
+    if "binding parameter" in str(orig):  # sqlite3: a value of a type it cannot store
+        return True
+    return isinstance(orig, (UnicodeError, ValueError, TypeError, OverflowError)) and not (
+        isinstance(orig, StorageError))
+
+
+def _why(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 class LogWriter:
-    """Owns the queue of turns waiting to be written and the task that writes them."""
+    """Owns the journal, the queue of turns not yet in the database and the task that
+    writes them (see the module docstring)."""
 
     def __init__(
         self,
@@ -126,55 +70,101 @@ class LogWriter:
         journal: Path | None = None,
         batch_size: int = 256,
         max_backoff_s: float = 5.0,
+        *,
+        durable: bool = True,
+        journal_wait_s: float = JOURNAL_WAIT_S,
+        compact_bytes: int = COMPACT_BYTES,
     ) -> None:
         self._sessions = sessions
-        self._journal = journal
+        self._journal = Journal(journal) if journal is not None else None
+        self.durable = durable and journal is not None
         self._batch_size = batch_size
         self._max_backoff = max_backoff_s
+        self._journal_wait = journal_wait_s
+        self._compact_bytes = compact_bytes
         self._pending: list[TurnRecord] = []
+        self._inflight: list[TurnRecord] = []  # taken from the queue, being written
+        self._forgotten: dict[str, datetime] = {}
+        self._db_lock = asyncio.Lock()  # a batch write, or a forget's delete, at a time
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
-        self._degraded = False
+        self._db_error: str | None = None
+        self._journal_error: str | None = None
         # How many turns at the head of the queue may already be in the database (replayed
         # from a journal, or in a batch whose write failed, maybe after landing): only
         # those are checked for ids that landed.
         self._suspect = 0
         self.written = 0
         self.failures = 0
+        self.set_aside = 0
+        self.replaced_text = 0
+        self.dropped_forgotten = 0
 
     # --- lifecycle -------------------------------------------------------------------
     async def start(self) -> None:
-        """Replay a journal left by a previous run, then start writing in the background."""
-        if self._journal and self._journal.exists():
-            lines = self._journal.read_text(encoding="utf-8").splitlines()
-            replay = []
-            for n, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    replay.append(TurnRecord.from_json(line))
-                except (ValueError, KeyError, TypeError):
-                    log.error("journal %s line %d is damaged; skipped", self._journal, n)
+        """Replay the journal a previous run left, then start writing in the background."""
+        if self._journal is not None:
+            replay = await asyncio.to_thread(self._journal.read)
             if replay:
-                log.warning("replaying %d logged turns kept while the database was away", len(replay))
+                log.warning("replaying %d journaled turns not yet known to be in the database",
+                            len(replay))
                 self._pending[:0] = replay
                 self._suspect += len(replay)
                 self._idle.clear()
                 self._wake.set()
         self._task = asyncio.create_task(self._run(), name="buddy-log-writer")
 
+    async def log(self, turn: TurnRecord) -> bool:
+        """Queue ``turn`` and, in durable mode, return once it is fsync'd in the journal.
+
+        Never raises: a reply must go out whatever the disk does. Returns whether the turn
+        is durable; when not (no journal, or the journal failing) :attr:`health` says why.
+        """
+        turn = self._prepare(turn)
+        if turn is None:
+            return True
+        self._enqueue(turn)
+        if not self.durable or self._journal is None:
+            return False
+        try:
+            await asyncio.wait_for(self._journal.append(turn), self._journal_wait)
+        except (OSError, asyncio.TimeoutError, ValueError, TypeError) as exc:
+            if self._journal_error is None:
+                log.error("the log journal %s cannot be written (%s): answered turns wait in "
+                          "memory only until it can; check the disk and var/ permissions",
+                          self._journal.path, _why(exc) or "timed out")
+            self._journal_error = f"journal: {_why(exc) or 'fsync timed out'}"
+            return False
+        self._journal_error = None
+        return True
+
     def submit(self, turn: TurnRecord) -> None:
-        """Queue a turn; returns at once."""
-        if self._closing:
-            log.warning("log writer is closing; turn kept in the journal only")
-            self._append_journal([turn])
+        """Queue ``turn`` without waiting for the disk (imports, tests, the background mode
+        the benchmark compares with); it is journaled in the background when there is one."""
+        turn = self._prepare(turn)
+        if turn is None:
             return
+        self._enqueue(turn)
+        if self._journal is not None and (self.durable or self._db_error):
+            task = asyncio.get_running_loop().create_task(self._journal.append(turn))
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    def _prepare(self, turn: TurnRecord) -> TurnRecord | None:
+        turn, replaced = encodable(turn)
+        if replaced:
+            self.replaced_text += 1
+            log.warning("a logged text held unencodable characters; replaced with U+FFFD "
+                        "and flagged")
+        if accepted_before(turn, self._forgotten.get(turn.user_key)):
+            self.dropped_forgotten += 1
+            return None
+        return turn
+
+    def _enqueue(self, turn: TurnRecord) -> None:
         self._pending.append(turn)
-        if self._degraded:  # the database is away: a crash now must not lose this turn
-            self._append_journal([turn])
         self._idle.clear()
         self._wake.set()
 
@@ -184,11 +174,24 @@ class LogWriter:
 
     @property
     def backlog(self) -> int:
-        return len(self._pending)
+        return len(self._pending) + len(self._inflight)
+
+    @property
+    def journal(self) -> Journal | None:
+        return self._journal
+
+    @property
+    def health(self) -> tuple[str, str | None]:
+        """``("ok", None)``, or ``("degraded", why)`` while the log cannot be written."""
+        if self._task is not None and self._task.done() and not self._closing:
+            return "degraded", "the log writer task stopped; restart Buddy"
+        problems = [p for p in (self._db_error and f"database: {self._db_error}",
+                                self._journal_error) if p]
+        return ("degraded", "; ".join(problems)) if problems else ("ok", None)
 
     async def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything queued so far is written; False on timeout."""
-        if not self._pending:
+        if not self.backlog:
             return True
         self._wake.set()
         try:
@@ -198,74 +201,189 @@ class LogWriter:
             return False
 
     async def aclose(self, timeout: float = 5.0) -> None:
-        """Write what is queued; whatever cannot be written in time goes to the journal."""
+        """Write what is queued; whatever cannot be written in time stays in the journal."""
         ok = await self.flush(timeout)
         self._closing = True
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if not ok and self._pending:
-            log.error("database unavailable at shutdown; %d turns kept in %s",
-                      len(self._pending), self._journal)
-            self._write_journal(self._pending)
+        left = self._inflight + self._pending
+        if self._journal is not None:
+            if not ok and left:
+                log.error("database unavailable at shutdown; %d turns kept in %s",
+                          len(left), self._journal.path)
+            with contextlib.suppress(OSError):
+                await self._journal.rewrite(lambda: self._inflight + self._pending,
+                                            remove_empty=True)
+            self._journal.close()
+
+    # --- forget -------------------------------------------------------------------------
+    async def forget(self, user_key: str, timeout: float = FORGET_TIMEOUT_S) -> int:
+        """Delete everything of ``user_key``, for good; returns messages deleted.
+
+        Their queued turns are dropped, a turn still being answered is dropped when it
+        arrives, a batch being written is waited for and then deleted with the rest; the
+        tombstone committed with the delete stops any later write (a journal replayed after
+        a crash included). Then the deleted text is scrubbed from the SQLite file and WAL
+        and the user's lines from the journal. Raises StorageError when the database
+        cannot be reached within ``timeout``: nothing may then be reported as deleted.
+        """
+        from core.storage.privacy import scrub_deleted
+        from core.storage.repository import delete_user
+
+        at = datetime.now(timezone.utc)
+        # a turn accepted before a forget reaches the writer within seconds; the tombstone in
+        # the database covers anything later (a replayed journal), so old entries can go
+        self._forgotten = {k: t for k, t in self._forgotten.items()
+                           if at - t < FORGOTTEN_KEPT}
+        self._forgotten[user_key] = at
+        self._pending = [t for t in self._pending if t.user_key != user_key]
+
+        async def delete() -> int:
+            async with self._db_lock, self._sessions() as session, session.begin():
+                return await delete_user(session, user_key, forgotten_at=at)
+
+        try:
+            n = await asyncio.wait_for(delete(), timeout)
+        except (asyncio.TimeoutError, OSError, DBAPIError, StorageError) as exc:
+            log.error("forget could not reach the log (%s); nothing reported as deleted",
+                      _why(exc) or "timed out")
+            raise StorageError("the conversation log could not be reached to delete this "
+                               "user's records; try again shortly") from exc
+        try:  # deleted and tombstoned: now make the text unreadable on disk as well
+            async with self._db_lock, self._sessions() as session:
+                await scrub_deleted(session)
+            if self._journal is not None:
+                await self._journal.purge_user(user_key)
+        except Exception:
+            log.exception("forget: the rows are deleted, but scrubbing the files failed")
+        return n
 
     # --- the writing task ------------------------------------------------------------
     async def _run(self) -> None:
         backoff = 0.2
         while True:
-            if not self._pending:
-                self._idle.set()
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            batch = self._pending[: self._batch_size]
             try:
-                async with self._sessions() as session, session.begin():
-                    n = await write_turns(session, batch, check_existing=self._suspect > 0)
+                if not self._pending:
+                    await self._shrink_journal()
+                    if not self._pending:
+                        self._idle.set()
+                        self._wake.clear()
+                        await self._wake.wait()
+                        continue
+                ok = await self._write_next()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # any database failure: keep the rows, retry later
-                self.failures += 1
-                self._suspect = max(self._suspect, len(batch))
-                self._degraded = True
-                log.warning("log write failed (%s); %d turns kept, retrying in %.1fs",
-                            type(exc).__name__, len(self._pending), backoff)
-                self._write_journal(self._pending)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self._max_backoff)
+            except Exception:  # the task must never die: it is the only way into the log
+                log.exception("log writer step failed; retrying")
+                ok = False
+            if ok:
+                backoff = 0.2
                 continue
-            backoff = 0.2
-            self._degraded = False
-            self.written += n
-            self._suspect = max(0, self._suspect - len(batch))
-            del self._pending[: len(batch)]
-            if not self._pending:
-                self._clear_journal()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self._max_backoff)
 
-    # --- journal ---------------------------------------------------------------------
-    def _write_journal(self, turns: Sequence[TurnRecord]) -> None:
-        if not self._journal:
-            return
+    def _take(self) -> list[TurnRecord]:
+        batch = self._pending[: self._batch_size]
+        del self._pending[: len(batch)]
+        kept = [t for t in batch if not accepted_before(t, self._forgotten.get(t.user_key))]
+        self.dropped_forgotten += len(batch) - len(kept)
+        return kept
+
+    async def _write_next(self) -> bool:
+        """Write the next batch; False when the database failed (retry after a pause)."""
+        self._inflight = self._take()
+        batch = self._inflight
+        if not batch:
+            return True
         try:
-            self._journal.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self._journal.with_suffix(".tmp")
-            tmp.write_text("".join(t.to_json() + "\n" for t in turns), encoding="utf-8")
-            os.chmod(tmp, 0o600)
-            tmp.replace(self._journal)
-        except OSError:
-            log.exception("could not write the log journal %s", self._journal)
+            async with self._db_lock:
+                try:
+                    n = await self._commit(batch, check_existing=self._suspect > 0)
+                except Exception as exc:
+                    if not is_row_error(exc):
+                        raise
+                    n = await self._isolate(batch, exc)
+        except asyncio.CancelledError:
+            self._put_back(batch)
+            raise
+        except Exception as exc:
+            await self._failed(exc, batch)
+            return False
+        if self._db_error:
+            log.warning("the log database is writable again; %d turns written", len(batch))
+        self._db_error = None
+        self.written += n
+        self._suspect = max(0, self._suspect - len(batch))
+        self._inflight = []
+        if self._journal is not None and self._journal.size > self._compact_bytes:
+            await self._shrink_journal()  # under steady load the queue is never empty
+        return True
 
-    def _append_journal(self, turns: Sequence[TurnRecord]) -> None:
-        if not self._journal:
-            return
-        try:
-            with open(self._journal, "a", encoding="utf-8") as fh:
-                fh.writelines(t.to_json() + "\n" for t in turns)
-        except OSError:
-            log.exception("could not append to the log journal %s", self._journal)
+    async def _commit(self, turns: Sequence[TurnRecord], *, check_existing: bool) -> int:
+        async with self._sessions() as session, session.begin():
+            return await write_turns(session, turns, check_existing=check_existing)
 
-    def _clear_journal(self) -> None:
-        if self._journal and self._journal.exists():
+    async def _isolate(self, batch: list[TurnRecord], first: BaseException) -> int:
+        """Write the batch turn by turn; a turn the database refuses is set aside with the
+        reason. An operational error on the way ends it (raised: the batch is retried)."""
+        log.warning("the log database refused a batch (%s); writing it turn by turn",
+                    _why(first))
+        n = 0
+        for turn in batch:
+            try:
+                n += await self._commit([turn], check_existing=True)
+            except Exception as exc:
+                if not is_row_error(exc):
+                    raise
+                self._set_aside(turn, _why(exc))
+        return n
+
+    def _set_aside(self, turn: TurnRecord, reason: str) -> None:
+        self.set_aside += 1
+        log.error("a logged turn was refused by the database (%s); set aside in %s",
+                  reason, self._journal.set_aside_path if self._journal else "nowhere")
+        if self._journal is not None:
+            try:
+                self._journal.set_aside(turn, reason)
+            except OSError:
+                log.exception("could not set the refused turn aside")
+
+    def _put_back(self, batch: list[TurnRecord]) -> None:
+        self._pending[:0] = batch
+        self._inflight = []
+        self._suspect = max(self._suspect, len(batch))
+
+    async def _failed(self, exc: BaseException, batch: list[TurnRecord]) -> None:
+        self.failures += 1
+        self._put_back(batch)
+        why = _why(exc)
+        if self._db_error is None:
+            log.error("the log database cannot be written (%s); %d turns kept%s, retrying",
+                      why, self.backlog, " in the journal" if self._journal else " in memory")
+        self._db_error = why
+        await self._reconnect()
+        if self._journal is not None and not self.durable:  # the background mode's safety net
             with contextlib.suppress(OSError):
-                self._journal.unlink()
+                await self._journal.rewrite(lambda: self._inflight + self._pending)
+
+    async def _reconnect(self) -> None:
+        """Drop pooled connections: one opened while the file was read-only, or to a server
+        that went away, keeps failing; the next write opens a fresh one."""
+        engine = self._sessions.kw.get("bind")
+        if isinstance(engine, AsyncEngine):
+            with contextlib.suppress(Exception):
+                await engine.dispose()
+
+    async def _shrink_journal(self) -> None:
+        """Empty the journal once everything in it is written; rewrite it when it grew."""
+        journal = self._journal
+        if journal is None or journal.size == 0 or self._db_error:
+            return
+        if self.backlog and journal.size <= max(self._compact_bytes, 2 * journal.rewritten_size):
+            return
+        try:
+            await journal.rewrite(lambda: self._inflight + self._pending)
+        except OSError as exc:
+            log.warning("could not shrink the log journal (%s)", _why(exc))

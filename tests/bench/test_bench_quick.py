@@ -62,6 +62,27 @@ def test_serve_quick_logs_every_message_of_every_user():
     assert sum(result["reply_kinds"].values()) == 12
 
 
+def test_serve_reports_durable_beside_background_and_group_commit():
+    result = _json(_buddy("bench", "serve", "--quick", "--json", "--users", "6",
+                          "--messages-per-user", "2"))
+    assert result["durable"] is True and result["background"]["durable"] is False
+    for mode in (result, result["background"]):
+        assert mode["rows_logged"] == mode["rows_expected"] == 24
+    assert result["turns_journaled_before_reply"] == 12  # every reply waited for its fsync
+    assert 1 <= result["journal_fsyncs"] <= 12
+    assert result["turns_per_fsync"] == pytest.approx(12 / result["journal_fsyncs"], abs=0.1)
+
+
+def test_http_quick_answers_over_real_http_and_logs_every_answer_once():
+    result = _json(_buddy("bench", "http", "--quick", "--json", "--duration", "2"))
+    assert result["connections"] >= 50
+    assert result["replies"] > 0 and result["errors"] == {}
+    assert result["rows_logged"] == result["rows_expected"] == 2 * result["replies"]
+    assert result["every_answer_logged_once"] is True
+    assert result["server_exit_code"] == 0
+    assert 0 < result["latency_p50_ms"] <= result["latency_p99_ms"]
+
+
 def test_serve_prints_a_readable_table_without_json():
     proc = _buddy("bench", "serve", "--quick", "--users", "2", "--messages-per-user", "1")
     assert proc.returncode == 0, proc.stderr[-3000:]

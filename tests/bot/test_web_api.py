@@ -107,7 +107,7 @@ async def test_healthz_reports_model_backlog_and_shutdown(client: httpx.AsyncCli
     r = await client.get("/healthz")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "model_id": "fixed", "log_backlog": 0,
-                        "accepting": True, "in_flight": 0}
+                        "log_problem": None, "accepting": True, "in_flight": 0}
 
     buddy.stop_accepting()
     r = await client.get("/healthz")

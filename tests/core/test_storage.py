@@ -98,7 +98,7 @@ async def test_locked_database_loses_nothing_and_writes_nothing_twice(
         assert not await writer.flush(timeout=6.5)  # cannot land while locked
         assert writer.failures >= 1
         assert (tmp_path / "journal.jsonl").exists()  # kept on disk meanwhile
-        writer.submit(_turn(text="다운 중에 온 메시지"))  # a hard kill right now loses nothing:
+        assert await writer.log(_turn(text="다운 중에 온 메시지"))  # on disk when it returns:
         journal = (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
         assert len(journal.splitlines()) == 6 and "다운 중에 온 메시지" in journal
     finally:

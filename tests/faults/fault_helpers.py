@@ -17,3 +17,21 @@ def buddy_env(var_dir: Path, **extra: str) -> dict[str, str]:
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
     env.update(extra)
     return env
+
+
+def reset_postgres(url: str) -> None:
+    """Empty the test PostgreSQL database (the suite's ``db_url`` fixture does the same)."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from core.storage.db import open_engine
+
+    async def drop() -> None:
+        engine = open_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(drop())
