@@ -32,6 +32,7 @@ from core import replies
 from core.config import Settings
 from core.messages import IncomingMessage
 from core.pipeline import Buddy
+from core.stopping import refusal
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +271,12 @@ def _api_router(buddy: Buddy) -> APIRouter:
     async def chat(body: ChatRequest) -> ChatResponse | JSONResponse:
         """Answer one message of the given browser session."""
         if not buddy.accepting:
-            return _unavailable()
+            refused = refusal(body.text)
+            if not refused.crisis:
+                return _unavailable()
+            log.info("web crisis message during shutdown; crisis reply sent unlogged")
+            return ChatResponse(answer=refused.text, category=None, confidence=None,
+                                crisis=True, kind="crisis", conversation_id=None)
         reply = await buddy.handle(
             IncomingMessage(platform="web", user_id=body.session, text=body.text,
                             message_id=str(uuid.uuid4()))
