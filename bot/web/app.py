@@ -12,6 +12,7 @@ multi-megabyte body costs a 413 and no memory.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 128 * 1024
 DRAIN_BYTES = 1024 * 1024  # read at most this much of a refused chunked body
 MAX_TEXT_CHARS = 20_000
+BODY_TIMEOUT_S = 30.0  # a body trickled slower than this is refused (slow-client defence)
 MAX_SESSION_CHARS = 128
 
 # The page loads nothing from elsewhere; this makes injected markup inert even if a bug
@@ -159,7 +161,14 @@ class BodyLimit:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), BODY_TIMEOUT_S)
+            except asyncio.TimeoutError:
+                log.info("web request body not finished within %.0fs; refused", BODY_TIMEOUT_S)
+                response = _error(408, "body_timeout", texts.BODY_TIMEOUT,
+                                  headers={"connection": "close"})
+                await response(scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -203,7 +212,7 @@ class BodyLimit:
 
 
 class SecurityHeaders:
-    """Adds the content security policy and friends to every response."""
+    """Adds the content security policy and friends to every response that lacks them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -215,7 +224,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + _SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                # a route that sets its own (the stricter /admin policy) keeps it: each once
+                message["headers"] = headers + [h for h in _SECURITY_HEADERS
+                                                if h[0] not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -19,6 +19,10 @@ BODY_TOO_LARGE = (
     "메시지가 너무 길어요. 요청 본문은 {limit_kib} KiB까지 보낼 수 있어요. "
     "나누어서 보내 주세요. (Request body over {limit_kib} KiB: split the message.)"
 )
+BODY_TIMEOUT = (
+    "요청 본문이 너무 느리게 도착해서 끊었어요. 다시 보내 주세요. "
+    "(The request body did not arrive in time; send it again in one go.)"
+)
 NOT_ACCEPTING = (
     "버디가 잠시 점검 중이에요. 조금 뒤에 다시 말을 걸어 주세요. "
     "급하게 도움이 필요하면 자살예방상담전화 109 또는 119로 연락해 주세요. "
