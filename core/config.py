@@ -62,7 +62,8 @@ class Settings(BaseSettings):
         "Empty: one is generated once and kept in BUDDY_VAR_DIR/pseudonym.key.",
     )
     retention_days: int = Field(
-        90, ge=0, description="Delete conversations older than this many days (0 keeps all)."
+        90, ge=0, le=36_500,
+        description="Delete conversations older than this many days (0 keeps all).",
     )
     conversation_idle_minutes: int = Field(
         30, ge=1, description="A new conversation starts after this much silence."

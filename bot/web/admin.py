@@ -176,12 +176,12 @@ def create_admin_router(
 
     # --- views -------------------------------------------------------------------------
     @router.get("/conversations")
-    async def conversations(request: Request, page: int = 1) -> Response:
+    async def conversations(request: Request) -> Response:
         cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        page = max(page, 1)
         query = v.parse_filter(request, threshold)
+        page = query.page
         async with sessions() as s:
             rows, total = await q.list_conversations(
                 s, query.flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
@@ -227,7 +227,7 @@ def create_admin_router(
         )
         form = v.filter_form(f"{PREFIX}/conversations", query, platforms, categories)
         return v.page("대화 Conversations", join([form, table]), active="conversations",
-                     csrf=csrf_token(token, cookie), unreviewed=unreviewed)
+                     csrf=csrf_token(token, cookie), unreviewed=unreviewed, status=query.status)
 
     @router.get("/conversations/{conversation_id}")
     async def conversation(request: Request, conversation_id: str) -> Response:
@@ -364,7 +364,7 @@ def create_admin_router(
                      tpl('<div class="summary">{c}</div><div class="charts">{i}</div>',
                          c=cards, i=imgs)])
         return v.page("통계 Charts", body, active="charts", csrf=csrf_token(token, cookie),
-                     unreviewed=unreviewed)
+                     unreviewed=unreviewed, status=query.status)
 
     @router.get("/charts/{name}.png")
     async def chart_png(request: Request, name: str) -> Response:
@@ -373,6 +373,9 @@ def create_admin_router(
         if name not in charts.CHART_NAMES:
             return Response(status_code=404, headers=v.HEADERS)
         query = v.parse_filter(request, threshold)
+        if query.errors:
+            return Response(" ".join(query.errors), status_code=400, media_type="text/plain",
+                            headers=v.HEADERS)
         async with sessions() as s:
             st = await q.stats(s, query.flt, threshold=threshold)
         png = await asyncio.to_thread(charts.render, name, st, threshold=threshold)

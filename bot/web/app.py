@@ -120,7 +120,8 @@ class ErrorResponse(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
+    400: {"model": ErrorResponse,
+          "description": "The body is not valid JSON (bad_json) or not UTF-8 (bad_encoding)."},
     413: {"model": ErrorResponse, "description": "The body is over 128 KiB."},
     422: {"model": ErrorResponse, "description": "A field is missing or out of range."},
     503: {"model": ErrorResponse, "description": "Buddy is shutting down; retry shortly."},
@@ -182,6 +183,10 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if _is_json(scope) and not _utf8(body):
+            log.info("web request body is not UTF-8; refused")
+            await _error(400, "bad_encoding", texts.BAD_ENCODING)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -209,6 +214,21 @@ class BodyLimit:
                           texts.BODY_TOO_LARGE.format(limit_kib=self.limit // 1024),
                           headers={"connection": "close"})
         await response(scope, receive, send)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.split(b";")[0].strip().lower() == b"application/json"
+    return False
+
+
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class SecurityHeaders:
@@ -264,6 +284,8 @@ async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSON
         return _error(404, "not_found", texts.NOT_FOUND)
     if exc.status_code == 405:
         return _error(405, "method_not_allowed", texts.METHOD_NOT_ALLOWED)
+    if exc.status_code == 400:
+        return _error(400, "bad_request", texts.BAD_REQUEST)
     return _error(exc.status_code, "http_error", str(exc.detail))
 
 

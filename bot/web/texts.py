@@ -11,6 +11,14 @@ BAD_JSON = (
     '{"session": "...", "text": "..."} 형식으로 다시 보내 주세요. '
     '(The request body is not valid JSON: send {"session": "...", "text": "..."}.)'
 )
+BAD_ENCODING = (
+    "요청 본문이 UTF-8로 인코딩되어 있지 않아요. UTF-8 JSON으로 다시 보내 주세요. "
+    "(The request body is not valid UTF-8: send UTF-8 encoded JSON.)"
+)
+BAD_REQUEST = (
+    "요청을 읽을 수 없어요. 형식을 확인하고 다시 보내 주세요. "
+    "(The request could not be read; check its format and send it again.)"
+)
 INVALID_FIELDS = (
     "요청 내용을 확인해 주세요: {problems}. "
     "(Check the request fields: {problems_en}.)"
