@@ -139,12 +139,15 @@ class BodyLimit:
     """Answers 413 for bodies over ``limit`` bytes before the app reads or parses them.
 
     A declared Content-Length is checked first; a chunked body is counted as it arrives
-    and buffered (at most ``limit`` bytes), then replayed to the app.
+    and buffered (at most ``limit`` bytes), then replayed to the app. A body that stalls
+    for ``body_timeout`` seconds between pieces is answered 408 (slow-client defence).
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
+                 body_timeout: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.limit = limit
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -163,9 +166,10 @@ class BodyLimit:
         size = 0
         while True:
             try:
-                message = await asyncio.wait_for(receive(), BODY_TIMEOUT_S)
+                message = await asyncio.wait_for(receive(), self.body_timeout)
             except asyncio.TimeoutError:
-                log.info("web request body not finished within %.0fs; refused", BODY_TIMEOUT_S)
+                log.info("web request body not finished within %.0fs; refused",
+                         self.body_timeout)
                 response = _error(408, "body_timeout", texts.BODY_TIMEOUT,
                                   headers={"connection": "close"})
                 await response(scope, receive, send)
