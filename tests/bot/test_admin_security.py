@@ -35,9 +35,11 @@ SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "referr
 
 
 @asynccontextmanager
-async def dashboard(db: Path, token: str, **settings: str) -> AsyncIterator[httpx.AsyncClient]:
-    """One 'run' of Buddy's web app with the dashboard: started, used, stopped."""
-    url = f"sqlite+aiosqlite:///{db}"
+async def dashboard(db: Path | str, token: str, **settings: str
+                    ) -> AsyncIterator[httpx.AsyncClient]:
+    """One 'run' of Buddy's web app with the dashboard: started, used, stopped. ``db`` is a
+    SQLite file or a database URL."""
+    url = db if isinstance(db, str) else f"sqlite+aiosqlite:///{db}"
     await asyncio.to_thread(upgrade_schema, url)
     config = load_settings(_env_file=None, admin_token=token, **settings)
     engine = open_engine(url)
@@ -71,8 +73,8 @@ async def works(http: httpx.AsyncClient, cookie: str) -> bool:
     return r.status_code == 200
 
 
-async def test_logout_and_token_change_outlive_a_restart(tmp_path: Path) -> None:
-    db = tmp_path / "buddy.db"
+async def test_logout_and_token_change_outlive_a_restart(db_url: str) -> None:
+    db = db_url  # a SQLite file, and PostgreSQL where DATABASE_URL_POSTGRES_TEST is set
     async with dashboard(db, TOKEN) as http:
         first = (await log_in(http, TOKEN)).cookies[COOKIE]
         second = (await log_in(http, TOKEN)).cookies[COOKIE]
