@@ -9,8 +9,8 @@ Two defences live below the app, in uvicorn:
 - **Slow clients.** uvicorn waits forever for a request's headers (its keep-alive timeout
   only runs *between* requests), so a client that opens connections and never finishes a
   request holds them open. :class:`HeaderDeadlineProtocol` closes a connection whose request
-  headers have not fully arrived within :data:`HEADER_TIMEOUT_S`; headers are also capped at
-  :data:`MAX_HEADER_BYTES` (h11 answers 400 beyond it). Bodies get their own deadline in
+  headers have not fully arrived within :data:`HEADER_TIMEOUT_S`; a header block still
+  unfinished past :data:`MAX_HEADER_BYTES` is answered 400 by h11. Bodies get their own deadline in
   :class:`bot.web.app.BodyLimit`.
 """
 
