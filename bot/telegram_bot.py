@@ -176,6 +176,9 @@ class TelegramAdapter:
         crisis check (and, for a crisis, the crisis reply); anything else is told to come
         back, with 109. Group messages not addressed to Buddy stay unanswered."""
         message, chat = update.message, update.effective_chat
+        if update.callback_query is not None:  # a /forget button: say why nothing happens
+            await _answer_query(update.callback_query, texts.SHUTTING_DOWN[:200])
+            return
         if message is None or chat is None:
             return
         raw = message.text if message.text is not None else message.caption

@@ -87,6 +87,13 @@ async def test_telegram_crisis_during_shutdown_gets_the_crisis_reply(
         (calm,) = stub.sent(chat)
         assert calm.params["text"] == STOPPING and "109" in calm.params["text"]
     assert stub.sent(GROUP["id"]) == []
+    # a /forget button pressed while stopping: told why nothing happens, nothing deleted
+    (calm,) = stub.sent(502)
+    stub.press(502, calm, "forget:yes:502")
+    await stub.wait_for(lambda: bool(stub.sent(None, "answerCallbackQuery")))
+    (answer,) = stub.sent(None, "answerCallbackQuery")
+    assert answer.params["text"] == STOPPING and "109" in answer.params["text"]
+    assert stub.sent(502, "editMessageText") == []
 
 
 # --- Discord --------------------------------------------------------------------------------
