@@ -43,7 +43,6 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 128 * 1024
 DRAIN_BYTES = 1024 * 1024  # read at most this much of a refused chunked body
 MAX_TEXT_CHARS = 20_000
-BODY_TIMEOUT_S = 30.0  # a body trickled slower than this is refused (slow-client defence)
 MAX_SESSION_CHARS = 128
 
 # The page loads nothing from elsewhere; this makes injected markup inert even if a bug
@@ -135,6 +134,9 @@ def _error(status: int, code: str, message: str, fields: Sequence[str] = (),
 
 
 # --- middleware ------------------------------------------------------------------------
+BODY_TIMEOUT_S = 30.0  # a body trickled slower than this is refused (slow-client defence)
+
+
 class BodyLimit:
     """Answers 413 for bodies over ``limit`` bytes before the app reads or parses them.
 
