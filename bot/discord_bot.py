@@ -33,9 +33,10 @@ from discord.ext import commands
 from bot.splitting import split_message
 from core import replies
 from core.config import Settings
-from core.messages import IncomingMessage, Reply
+from core.messages import IncomingMessage, Reply, ReplyKind
 from core.pipeline import Buddy
 from core.safety.hotlines import hotline_block
+from core.stopping import refusal
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,6 @@ FORGET_CANCELLED = "기록을 지우지 않았어요. 그대로 둘게요."
 FORGET_TIMEOUT = "시간이 지나 취소됐어요. 지우고 싶으면 /forget 을 다시 써 주세요."
 FORGET_FAILED = "기록을 지우는 중에 문제가 생겼어요. 잠시 뒤에 /forget 을 다시 써 주세요."
 NOT_YOUR_BUTTON = "이 버튼은 /forget 을 쓴 사람만 누를 수 있어요."
-NOT_ACCEPTING = "버디가 잠시 점검 중이에요. 조금 뒤에 다시 말을 걸어 주세요. 급하면 109 또는 119로 연락해 주세요."
 BUTTON_DELETE = "모두 지우기"
 BUTTON_CANCEL = "취소"
 
@@ -218,12 +218,22 @@ class BuddyDiscordBot(commands.AutoShardedBot):
         if not self.should_answer(message):
             return
         if not self.buddy.accepting:
-            log.info("discord message while shutting down; not answered")
+            await self.refuse(message)
             return
         async with typing_in(message.channel):
             reply = await self.buddy.handle(self.incoming(message))
         log.debug("discord reply kind=%s crisis=%s", reply.kind.value, reply.crisis)
         await self.send_reply(message, reply)
+
+    async def refuse(self, message: discord.Message) -> None:
+        """During shutdown: no answer from the model, but the crisis check still runs, and
+        the person is told to come back (with 109) instead of hearing nothing."""
+        text = self.incoming(message).text
+        refused = refusal(text)
+        log.info("discord message while shutting down; refused (crisis=%s)", refused.crisis)
+        await self.send_reply(message, Reply(text=refused.text, kind=ReplyKind.CRISIS
+                                             if refused.crisis else ReplyKind.FALLBACK,
+                                             crisis=refused.crisis))
 
     async def send_reply(self, message: discord.Message, reply: Reply) -> int:
         """Send the reply in pieces; returns how many pieces Discord accepted."""
@@ -308,7 +318,13 @@ class BuddyCommands(commands.Cog):
                    text: app_commands.Range[str, 1, 4000]) -> None:
         private = interaction.guild is not None  # counseling in a server stays between two
         if not self.buddy.accepting:
-            await interaction.response.send_message(NOT_ACCEPTING, ephemeral=private)
+            refused = refusal(text)
+            log.info("discord /buddy while shutting down; refused (crisis=%s)", refused.crisis)
+            for i, chunk in enumerate(split_message(refused.text, DISCORD_LIMIT)):
+                if i == 0:
+                    await interaction.response.send_message(chunk, ephemeral=private)
+                else:
+                    await interaction.followup.send(chunk, ephemeral=private)
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         reply = await self.buddy.handle(IncomingMessage(

@@ -83,9 +83,9 @@ def _bind(host: str, port: int) -> socket.socket:
 
 async def _start_web(app: Any, settings: Settings) -> tuple[_Server, asyncio.Task[None], str]:
     sock = _bind(settings.web_host, settings.web_port)
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3,
-                            access_log=False, server_header=False)
-    server = _Server(config)
+    from bot.web.http_server import server_config
+
+    server = _Server(server_config(app, settings))
     task = asyncio.create_task(server.serve(sockets=[sock]), name="buddy-web")
     while not server.started:
         if task.done():

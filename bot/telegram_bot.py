@@ -58,6 +58,7 @@ from bot.telegram_send import call_with_retry, send_text, typing
 from core import replies
 from core.config import Settings
 from core.messages import IncomingMessage
+from core.stopping import refusal
 
 if TYPE_CHECKING:
     from core.pipeline import Buddy
@@ -167,10 +168,29 @@ class TelegramAdapter:
         if len(self._seen) > SEEN_UPDATES:
             self._seen.popitem(last=False)
         if not self.buddy.accepting:
-            chat = update.effective_chat
-            if update.message is not None and chat is not None and chat.type == ChatType.PRIVATE:
-                await send_text(context.bot, chat.id, texts.SHUTTING_DOWN)
+            await self.refuse(update, context)
             raise ApplicationHandlerStop
+
+    async def refuse(self, update: Update, context: Context) -> None:
+        """During shutdown: no model answer, but a message meant for Buddy still gets the
+        crisis check (and, for a crisis, the crisis reply); anything else is told to come
+        back, with 109. Group messages not addressed to Buddy stay unanswered."""
+        message, chat = update.message, update.effective_chat
+        if update.callback_query is not None:  # a /forget button: say why nothing happens
+            await _answer_query(update.callback_query, texts.SHUTTING_DOWN[:200])
+            return
+        if message is None or chat is None:
+            return
+        raw = message.text if message.text is not None else message.caption
+        entities = (message.parse_entities() if message.text is not None
+                    else message.parse_caption_entities())
+        text = addressed_text(message, raw or "", entities, context.bot)
+        if text is None:
+            return
+        refused = refusal(text)
+        log.info("telegram message while shutting down; refused (crisis=%s)", refused.crisis)
+        quote = message.message_id if chat.type != ChatType.PRIVATE else None
+        await send_text(context.bot, chat.id, refused.text, reply_to=quote)
 
     # --- commands ---------------------------------------------------------------------
     async def on_start(self, update: Update, context: Context) -> None:

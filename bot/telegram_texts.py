@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from core import replies
 from core.safety.hotlines import hotline_block
+from core.stopping import STOPPING
 
 # (command, menu description) in menu order; registered with setMyCommands.
 COMMAND_MENU: tuple[tuple[str, str], ...] = (
@@ -49,4 +50,4 @@ FORGET_FAILED = (
     "죄송해요, 기록을 지우는 중에 문제가 생겼어요. 잠시 뒤 /forget 으로 다시 시도해 주세요."
 )
 UNKNOWN_COMMAND = "모르는 명령어예요. /help 에서 쓸 수 있는 명령어를 볼 수 있어요."
-SHUTTING_DOWN = "버디가 잠깐 점검 중이에요. 조금 뒤에 다시 말을 걸어 주세요."
+SHUTTING_DOWN = STOPPING  # the refusal during shutdown (a crisis gets the crisis reply instead)

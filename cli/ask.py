@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -36,6 +37,29 @@ def _reply_json(text: str, reply: Reply) -> str:
     )
 
 
+NOT_UTF8 = ("{where} is not UTF-8 text; buddy reads UTF-8 only. Convert it first, e.g. "
+            "`iconv -f cp949 -t utf-8 FILE | buddy ask`")
+
+
+def _is_text(text: str) -> bool:
+    """False for what the terminal or a pipe could not decode (lone surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _stdin_lines() -> Iterator[str]:
+    """Standard input as UTF-8 lines, read as bytes so the locale cannot smuggle undecodable
+    bytes in as surrogates; the first line that is not UTF-8 ends the run (exit code 2)."""
+    for n, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            yield raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            fail(NOT_UTF8.format(where=f"line {n} of standard input"))
+
+
 def ask(
     texts: Annotated[list[str] | None, typer.Argument(help="Messages; none: read lines from stdin")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
@@ -54,7 +78,10 @@ def ask(
         confidence_threshold=settings.confidence_threshold,
         flood_limit_per_minute=10**9,
     )
-    lines = texts if texts else (line.rstrip("\n") for line in sys.stdin)
+    for n, text in enumerate(texts or [], start=1):
+        if not _is_text(text):
+            fail(NOT_UTF8.format(where=f"argument {n}"))
+    lines = texts if texts else _stdin_lines()
 
     async def run() -> None:
         for text in lines:
@@ -85,6 +112,10 @@ def chat() -> None:
                 except (EOFError, KeyboardInterrupt):
                     typer.echo()
                     break
+                if not _is_text(text):
+                    typer.secho("입력을 UTF-8로 읽을 수 없어요. 다시 입력해 주세요. "
+                                "(That line was not UTF-8; type it again.)", err=True)
+                    continue
                 reply = await buddy.handle(IncomingMessage("console", user, text))
                 colour = typer.colors.RED if reply.crisis else None
                 typer.secho(f"버디: {reply.text}", fg=colour)

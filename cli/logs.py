@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cli.common import fail, settings_or_exit
 from core.config import Settings
 from core.review import queries as q
+from core.review.csv_safe import safe_row
 from core.review.queries import LogFilter
 
 app = typer.Typer(
@@ -185,8 +186,8 @@ def list_(
     platform: PlatformOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     category: CategoryOpt = None, crisis: CrisisOpt = False, low_confidence: LowOpt = False,
     threshold: ThresholdOpt = None, search: SearchOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Rows per page")] = 50,
-    page: Annotated[int, typer.Option("--page", min=1, help="Page number")] = 1,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10_000, help="Rows per page")] = 50,
+    page: Annotated[int, typer.Option("--page", min=1, max=1_000_000, help="Page number")] = 1,
     pager: PagerOpt = None,
 ) -> None:
     """Conversations, newest first: platform, start, user reference, messages, crisis, confidence."""
@@ -314,7 +315,7 @@ def export(
             w = csv.DictWriter(buf, fieldnames=list(q.EXPORT_FIELDS), lineterminator="\r\n")
             w.writeheader()
             for r in rows:
-                w.writerow({**r, "signals": ";".join(r["signals"])})  # type: ignore[arg-type]
+                w.writerow(safe_row({**r, "signals": ";".join(r["signals"])}))  # type: ignore[arg-type]
             body = buf.getvalue()
         if out is None:
             stream = getattr(sys.stdout, "buffer", None)
@@ -353,7 +354,7 @@ def stats(
     platform: PlatformOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     category: CategoryOpt = None, crisis: CrisisOpt = False, low_confidence: LowOpt = False,
     threshold: ThresholdOpt = None, search: SearchOpt = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="Categories to list")] = 20,
+    top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Categories to list")] = 20,
     plot: Annotated[Path | None, typer.Option("--plot", help="Also write PNG charts into DIR")] = None,
     pager: PagerOpt = None,
 ) -> None:
@@ -468,7 +469,8 @@ def forget(
 @app.command()
 def purge(
     days: Annotated[
-        int | None, typer.Option("--days", min=1, help="Override RETENTION_DAYS for this run")
+        int | None, typer.Option("--days", min=1, max=36_500,
+                                 help="Override RETENTION_DAYS for this run")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would go")] = False,
 ) -> None:

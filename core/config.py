@@ -6,6 +6,7 @@ documentation that README and ``.env.example`` repeat.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ADMIN_TOKEN_MIN_CHARS = 24
 _PLACEHOLDERS = {"changeme", "change-me", "your-token-here", "xxx", "secret", "placeholder", "todo"}
 
 
@@ -60,7 +62,8 @@ class Settings(BaseSettings):
         "Empty: one is generated once and kept in BUDDY_VAR_DIR/pseudonym.key.",
     )
     retention_days: int = Field(
-        90, ge=0, description="Delete conversations older than this many days (0 keeps all)."
+        90, ge=0, le=36_500,
+        description="Delete conversations older than this many days (0 keeps all).",
     )
     conversation_idle_minutes: int = Field(
         30, ge=1, description="A new conversation starts after this much silence."
@@ -93,7 +96,14 @@ class Settings(BaseSettings):
     web_host: str = Field("127.0.0.1", description="Web chat / API bind address.")
     web_port: int = Field(8000, ge=0, le=65535, description="Web port; 0 picks a free one.")
     admin_token: SecretStr | None = Field(
-        None, description="Token for the /admin dashboard. Empty: the dashboard is off."
+        None,
+        description="Token for the /admin dashboard, at least 24 random characters. "
+        "Empty: the dashboard is off.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IPs or networks (CIDR) of your reverse proxies; only "
+        "their X-Forwarded-For / X-Forwarded-Proto are believed. Empty: none.",
     )
     telegram_token: SecretStr | None = Field(None, description="Telegram bot token.")
     telegram_base_url: str | None = Field(
@@ -138,6 +148,34 @@ class Settings(BaseSettings):
             )
         return SecretStr(raw)
 
+    @field_validator("admin_token", mode="after")
+    @classmethod
+    def _admin_token_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        """A short token can be guessed through the login form; refuse it at start."""
+        if value is not None and len(value.get_secret_value()) < ADMIN_TOKEN_MIN_CHARS:
+            raise ValueError(
+                f"ADMIN_TOKEN is {len(value.get_secret_value())} characters; it needs at least "
+                f"{ADMIN_TOKEN_MIN_CHARS}. Make one with: python -c \"import secrets; "
+                "print(secrets.token_urlsafe(32))\" and put it in .env as ADMIN_TOKEN=..."
+            )
+        return value
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        """uvicorn would silently treat a typo as a literal name that never matches."""
+        entries = [e.strip() for e in value.split(",") if e.strip()]
+        for entry in entries:
+            if entry == "*":
+                raise ValueError("TRUSTED_PROXIES must name your proxies, not '*' (anyone "
+                                 "could then claim any client address).")
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES entry {entry!r} is not an IP address or "
+                                 "network, e.g. 10.0.0.5 or 10.0.0.0/24.") from None
+        return ",".join(entries)
+
     @field_validator("buddy_model", mode="before")
     @classmethod
     def _empty_model_is_none(cls, value: object) -> object:
@@ -150,6 +188,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'buddy.db').as_posix()}"
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """TRUSTED_PROXIES as uvicorn's ``forwarded_allow_ips`` list (empty: trust none)."""
+        return [e for e in self.trusted_proxies.split(",") if e]
 
     @property
     def discord_channels(self) -> frozenset[int]:

@@ -5,8 +5,9 @@ Server-rendered HTML, no JavaScript and nothing from a CDN. Security choices:
 
 - Off unless ``ADMIN_TOKEN`` is set; then every page says how to turn it on (503).
 - Logging in sets an HttpOnly, SameSite=Strict cookie holding a timestamp and an HMAC keyed
-  by the token (never the token), valid for :data:`SESSION_MAX_AGE_S`; logging out
-  invalidates every cookie issued before. Comparisons use :func:`hmac.compare_digest`.
+  by the token (never the token) and the session generation kept in the database, valid
+  for :data:`SESSION_MAX_AGE_S`; logging out (or a new token) invalidates every cookie
+  issued before, across restarts. Comparisons use :func:`hmac.compare_digest`.
 - Every POST form carries a CSRF token derived from the session cookie.
 - Everything users wrote is escaped (:mod:`bot.web.admin_html`); a message is never HTML.
 - Every page view and action is written to ``audit_events`` with the actor ``admin``.
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web import admin_views as v
 from bot.web.admin_auth import (
+    LOGIN_FAILURES_ALLOWED,
     PREFIX,
     SESSION_MAX_AGE_S,
     AuthState,
@@ -36,6 +38,7 @@ from bot.web.admin_auth import (
     safe_next,
 )
 from bot.web.admin_html import CSS, Html, join, tpl, url
+from bot.web.admin_sessions import SessionGeneration
 from core.config import Settings
 from core.review import charts
 from core.review import queries as q
@@ -45,8 +48,6 @@ log = logging.getLogger(__name__)
 
 COOKIE = "buddy_admin"
 PAGE_SIZE = 50
-LOGIN_FAILURES_ALLOWED = 10  # per client address per window, then 429 until the window ends
-LOGIN_WINDOW_S = 10 * 60
 ACTOR = "admin"
 
 
@@ -63,6 +64,7 @@ def create_admin_router(
     threshold = settings.confidence_threshold
     model_labels = list(labels)
     state = AuthState()
+    generation = SessionGeneration(sessions, token) if token is not None else None
 
     @router.get("/admin.css")
     async def css() -> Response:
@@ -82,9 +84,13 @@ def create_admin_router(
         async with sessions() as s, s.begin():
             await record_audit(s, ACTOR, action, target, detail)
 
-    def session_cookie(request: Request) -> str | None:
+    async def session_cookie(request: Request) -> str | None:
         cookie = request.cookies.get(COOKIE)
-        return cookie if cookie_valid(token, cookie, state, time.time()) else None
+        if not cookie:
+            return None
+        assert generation is not None
+        current = await generation.current()
+        return cookie if cookie_valid(token, cookie, current, time.time()) else None
 
     def to_login() -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/login", status_code=303, headers=v.HEADERS)
@@ -110,51 +116,59 @@ def create_admin_router(
     @router.get("")
     @router.get("/")
     async def home(request: Request) -> Response:
-        if session_cookie(request) is None:
+        if await session_cookie(request) is None:
             return to_login()
         return RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
 
     @router.get("/login")
     async def login_form(request: Request) -> Response:
-        if session_cookie(request) is not None:
+        if await session_cookie(request) is not None:
             return RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
         return login_page()
 
     @router.post("/login")
     async def login(request: Request) -> Response:
+        """The right token always logs in; wrong ones are counted per client address (the
+        real one only behind a proxy named in TRUSTED_PROXIES), and a client over the limit
+        gets 429 for its wrong guesses, while other operators are not affected."""
         client = request.client.host if request.client else "?"
         now = time.time()
-        recent = [t for t in state.failures.get(client, []) if now - t < LOGIN_WINDOW_S]
-        state.failures[client] = recent
-        if len(recent) >= LOGIN_FAILURES_ALLOWED:
-            return login_page("너무 많이 실패했습니다. Too many failed attempts; wait 10 minutes.",
-                              status=429)
         form = await read_form(request) or {}
         given = form.get("token", "")
-        if not given or not hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8")):
+        right = bool(given) and hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+        recent = state.recent_failures(client, now)
+        if not right:
+            if len(recent) >= LOGIN_FAILURES_ALLOWED:
+                await audit("login_locked")
+                return login_page("너무 많이 실패했습니다. 10분 뒤에 다시 시도하세요. "
+                                  "Too many failed attempts from this address; wait 10 minutes.",
+                                  status=429)
             recent.append(now)
             await audit("login_failed")
             log.warning("admin login refused (wrong token)")
             return login_page("토큰이 맞지 않습니다. Wrong token.", status=401)
         state.failures.pop(client, None)
+        assert generation is not None
+        current = await generation.current()
         await audit("login")
         response = RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
         response.set_cookie(
-            COOKIE, issue_cookie(token, now), max_age=SESSION_MAX_AGE_S, path=PREFIX,
+            COOKIE, issue_cookie(token, current, now), max_age=SESSION_MAX_AGE_S, path=PREFIX,
             httponly=True, samesite="strict", secure=request.url.scheme == "https",
         )
         return response
 
     @router.post("/logout")
     async def logout(request: Request) -> Response:
-        cookie = session_cookie(request)
+        cookie = await session_cookie(request)
         form = await read_form(request) or {}
         if cookie is None:
             return to_login()
         if not hmac.compare_digest(form.get("csrf", ""), csrf_token(token, cookie)):
             return v.page("Refused", Html('<div class="notice error">Form expired; reload.</div>'),
                          status=403)
-        state.not_before = time.time() + 1  # every cookie issued so far stops working
+        assert generation is not None
+        await generation.advance()  # every cookie issued so far stops working, for good
         await audit("logout")
         response = to_login()
         response.delete_cookie(COOKIE, path=PREFIX)
@@ -162,12 +176,12 @@ def create_admin_router(
 
     # --- views -------------------------------------------------------------------------
     @router.get("/conversations")
-    async def conversations(request: Request, page: int = 1) -> Response:
-        cookie = session_cookie(request)
+    async def conversations(request: Request) -> Response:
+        cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        page = max(page, 1)
         query = v.parse_filter(request, threshold)
+        page = query.page
         async with sessions() as s:
             rows, total = await q.list_conversations(
                 s, query.flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
@@ -213,11 +227,11 @@ def create_admin_router(
         )
         form = v.filter_form(f"{PREFIX}/conversations", query, platforms, categories)
         return v.page("대화 Conversations", join([form, table]), active="conversations",
-                     csrf=csrf_token(token, cookie), unreviewed=unreviewed)
+                     csrf=csrf_token(token, cookie), unreviewed=unreviewed, status=query.status)
 
     @router.get("/conversations/{conversation_id}")
     async def conversation(request: Request, conversation_id: str) -> Response:
-        cookie = session_cookie(request)
+        cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
         csrf = csrf_token(token, cookie)
@@ -290,7 +304,7 @@ def create_admin_router(
 
     @router.get("/crisis")
     async def crisis_view(request: Request) -> Response:
-        cookie = session_cookie(request)
+        cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
         csrf = csrf_token(token, cookie)
@@ -306,7 +320,7 @@ def create_admin_router(
 
     @router.get("/low-confidence")
     async def low_view(request: Request) -> Response:
-        cookie = session_cookie(request)
+        cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
         csrf = csrf_token(token, cookie)
@@ -324,7 +338,7 @@ def create_admin_router(
 
     @router.get("/charts")
     async def charts_view(request: Request) -> Response:
-        cookie = session_cookie(request)
+        cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
         query = v.parse_filter(request, threshold)
@@ -350,15 +364,18 @@ def create_admin_router(
                      tpl('<div class="summary">{c}</div><div class="charts">{i}</div>',
                          c=cards, i=imgs)])
         return v.page("통계 Charts", body, active="charts", csrf=csrf_token(token, cookie),
-                     unreviewed=unreviewed)
+                     unreviewed=unreviewed, status=query.status)
 
     @router.get("/charts/{name}.png")
     async def chart_png(request: Request, name: str) -> Response:
-        if session_cookie(request) is None:
+        if await session_cookie(request) is None:
             return Response(status_code=401, headers=v.HEADERS)
         if name not in charts.CHART_NAMES:
             return Response(status_code=404, headers=v.HEADERS)
         query = v.parse_filter(request, threshold)
+        if query.errors:
+            return Response(" ".join(query.errors), status_code=400, media_type="text/plain",
+                            headers=v.HEADERS)
         async with sessions() as s:
             st = await q.stats(s, query.flt, threshold=threshold)
         png = await asyncio.to_thread(charts.render, name, st, threshold=threshold)
@@ -366,7 +383,7 @@ def create_admin_router(
 
     # --- actions -----------------------------------------------------------------------
     async def checked_form(request: Request) -> tuple[dict[str, str] | None, Response | None]:
-        cookie = session_cookie(request)
+        cookie = await session_cookie(request)
         if cookie is None:
             return None, to_login()
         form = await read_form(request)

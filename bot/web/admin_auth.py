@@ -1,8 +1,10 @@
 """Logging in to the ``/admin`` dashboard: signed session cookies, CSRF tokens, safe forms.
 
-The cookie holds a timestamp and an HMAC keyed by ``ADMIN_TOKEN`` — never the token — and
-expires after :data:`SESSION_MAX_AGE_S`; logging out moves the horizon so every earlier
-cookie stops working. Comparisons are constant-time.
+The cookie holds a timestamp, the session generation and an HMAC keyed by ``ADMIN_TOKEN``
+— never the token — and expires after :data:`SESSION_MAX_AGE_S`. The generation lives in
+the database (:mod:`bot.web.admin_sessions`): logging out, or starting with another token,
+moves it on, so every earlier cookie stops working, across restarts and processes.
+A cookie signed with an old token fails its HMAC anyway. Comparisons are constant-time.
 """
 
 from __future__ import annotations
@@ -17,35 +19,52 @@ from fastapi import Request
 PREFIX = "/admin"
 SESSION_MAX_AGE_S = 12 * 60 * 60
 MAX_FORM_BYTES = 16 * 1024
+LOGIN_FAILURES_ALLOWED = 10  # wrong tokens per client address per window, then 429 for it
+LOGIN_WINDOW_S = 10 * 60
+MAX_TRACKED_CLIENTS = 10_000
 
 
 @dataclass
 class AuthState:
-    """Per-process login state: the logout horizon and recent failed attempts."""
+    """Per-process failed login attempts, per client address (the lockout)."""
 
-    not_before: float = 0.0
     failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def recent_failures(self, client: str, now: float) -> list[float]:
+        """This client's failures inside the window; forgets idle clients (bounded memory)."""
+        if len(self.failures) > MAX_TRACKED_CLIENTS:
+            for key in [k for k, v in self.failures.items() if not v or now - v[-1] >= LOGIN_WINDOW_S]:
+                del self.failures[key]
+        recent = [t for t in self.failures.get(client, []) if now - t < LOGIN_WINDOW_S]
+        self.failures[client] = recent
+        return recent
 
 
 def sign(token: str, purpose: str, value: str) -> str:
     return hmac.new(token.encode("utf-8"), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def issue_cookie(token: str, now: float) -> str:
-    issued = str(int(now))
+def fingerprint(token: str) -> str:
+    """Stored to notice a changed token; an HMAC keyed by the token, so it reveals nothing."""
+    return sign(token, "fingerprint", "buddy-admin")
+
+
+def issue_cookie(token: str, generation: int, now: float) -> str:
+    issued = f"{int(now)}.{generation}"
     return f"{issued}.{sign(token, 'session', issued)}"
 
 
-def cookie_valid(token: str, cookie: str | None, state: AuthState, now: float) -> bool:
-    if not cookie or "." not in cookie:
+def cookie_valid(token: str, cookie: str | None, generation: int, now: float) -> bool:
+    """Signed by this token, issued in the current session generation, not expired."""
+    if not cookie or cookie.count(".") != 2:
         return False
-    issued, _, sig = cookie.partition(".")
-    if not issued.isdigit():
+    issued, gen, sig = cookie.split(".")
+    if not (issued.isdigit() and gen.isdigit()) or int(gen) != generation:
         return False
     age = now - int(issued)
-    if age > SESSION_MAX_AGE_S or age < -60 or int(issued) < state.not_before:
+    if age > SESSION_MAX_AGE_S or age < -60:
         return False
-    return hmac.compare_digest(sig, sign(token, "session", issued))
+    return hmac.compare_digest(sig, sign(token, "session", f"{issued}.{gen}"))
 
 
 def csrf_token(token: str, cookie: str) -> str:

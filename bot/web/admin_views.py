@@ -122,33 +122,58 @@ def review_form(m: q.MessageView, csrf: str, next_url: str) -> Html:
 
 
 # --- filters -----------------------------------------------------------------------------
+MAX_PAGE = 1_000_000
+MAX_PARAM_CHARS = 200
+
+
 @dataclass(frozen=True)
 class Query:
     flt: LogFilter
     raw: dict[str, str]
     errors: list[str]
+    page: int = 1
+
+    @property
+    def status(self) -> int:
+        """400 when part of the filter was refused (the page says which), else 200."""
+        return 400 if self.errors else 200
+
+
+def parse_page(value: str) -> tuple[int, str | None]:
+    """``?page=``: 1 to :data:`MAX_PAGE`; anything else is page 1 and an error to show."""
+    if not value:
+        return 1, None
+    if value.isascii() and value.isdigit() and len(value) <= 7 and 1 <= int(value) <= MAX_PAGE:
+        return int(value), None
+    return 1, (f"쪽 번호는 1부터 {MAX_PAGE:,}까지예요. "
+               f"(page must be a whole number from 1 to {MAX_PAGE:,}.)")
 
 
 def parse_filter(request: Request, threshold: float) -> Query:
+    """The filter in the query string; a value that cannot be used is dropped and named in
+    ``errors`` (Korean and English) instead of failing the page."""
     p = request.query_params
-    raw = {k: p.get(k, "").strip() for k in
+    raw = {k: p.get(k, "").strip()[:MAX_PARAM_CHARS] for k in
            ("platform", "since", "until", "category", "crisis", "low", "q")}
     errors = []
     since = until = None
     try:
         since = q.parse_when(raw["since"]) if raw["since"] else None
     except ValueError as exc:
-        errors.append(str(exc))
+        errors.append(f"시작 시각을 읽을 수 없어요. (since: {exc})")
     try:
         until = q.parse_when(raw["until"], end=True) if raw["until"] else None
     except ValueError as exc:
-        errors.append(str(exc))
+        errors.append(f"끝 시각을 읽을 수 없어요. (until: {exc})")
+    page, page_error = parse_page(p.get("page", "").strip())
+    if page_error:
+        errors.append(page_error)
     flt = LogFilter(
         platform=raw["platform"] or None, since=since, until=until,
         category=raw["category"] or None, crisis=raw["crisis"] == "1",
         low_confidence=threshold if raw["low"] == "1" else None, text=raw["q"] or None,
     )
-    return Query(flt, raw, errors)
+    return Query(flt, raw, errors, page)
 
 
 def filter_form(action: str, query: Query, platforms: Sequence[str],

@@ -12,6 +12,7 @@ multi-megabyte body costs a 413 and no memory.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ from core.errors import StorageError
 from core.limits import MAX_BODY_BYTES, MAX_TEXT_CHARS
 from core.messages import IncomingMessage
 from core.pipeline import Buddy
+from core.stopping import refusal
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,8 @@ class ErrorResponse(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "The body is not valid JSON."},
+    400: {"model": ErrorResponse,
+          "description": "The body is not valid JSON (bad_json) or not UTF-8 (bad_encoding)."},
     413: {"model": ErrorResponse, "description": "The body is over 128 KiB."},
     422: {"model": ErrorResponse, "description": "A field is missing or out of range."},
     503: {"model": ErrorResponse, "description": "Buddy is shutting down; retry shortly."},
@@ -135,16 +138,22 @@ def _error(status: int, code: str, message: str, fields: Sequence[str] = (),
 
 
 # --- middleware ------------------------------------------------------------------------
+BODY_TIMEOUT_S = 30.0  # a body trickled slower than this is refused (slow-client defence)
+
+
 class BodyLimit:
     """Answers 413 for bodies over ``limit`` bytes before the app reads or parses them.
 
     A declared Content-Length is checked first; a chunked body is counted as it arrives
-    and buffered (at most ``limit`` bytes), then replayed to the app.
+    and buffered (at most ``limit`` bytes), then replayed to the app. A body that stalls
+    for ``body_timeout`` seconds between pieces is answered 408 (slow-client defence).
     """
 
-    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES,
+                 body_timeout: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.limit = limit
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -162,7 +171,15 @@ class BodyLimit:
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except asyncio.TimeoutError:
+                log.info("web request body not finished within %.0fs; refused",
+                         self.body_timeout)
+                response = _error(408, "body_timeout", texts.BODY_TIMEOUT,
+                                  headers={"connection": "close"})
+                await response(scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -176,6 +193,10 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if _is_json(scope) and not _utf8(body):
+            log.info("web request body is not UTF-8; refused")
+            await _error(400, "bad_encoding", texts.BAD_ENCODING)(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -205,8 +226,23 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.split(b";")[0].strip().lower() == b"application/json"
+    return False
+
+
+def _utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class SecurityHeaders:
-    """Adds the content security policy and friends to every response."""
+    """Adds the content security policy and friends to every response that lacks them."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -218,7 +254,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + _SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                # a route that sets its own (the stricter /admin policy) keeps it: each once
+                message["headers"] = headers + [h for h in _SECURITY_HEADERS
+                                                if h[0] not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -254,6 +294,8 @@ async def _on_http_error(_request: Request, exc: StarletteHTTPException) -> JSON
         return _error(404, "not_found", texts.NOT_FOUND)
     if exc.status_code == 405:
         return _error(405, "method_not_allowed", texts.METHOD_NOT_ALLOWED)
+    if exc.status_code == 400:
+        return _error(400, "bad_request", texts.BAD_REQUEST)
     return _error(exc.status_code, "http_error", str(exc.detail))
 
 
@@ -274,7 +316,12 @@ def _api_router(buddy: Buddy) -> APIRouter:
     async def chat(body: ChatRequest) -> ChatResponse | JSONResponse:
         """Answer one message of the given browser session."""
         if not buddy.accepting:
-            return _unavailable()
+            refused = refusal(body.text)
+            if not refused.crisis:
+                return _unavailable()
+            log.info("web crisis message during shutdown; crisis reply sent unlogged")
+            return ChatResponse(answer=refused.text, category=None, confidence=None,
+                                crisis=True, kind="crisis", conversation_id=None)
         reply = await buddy.handle(
             IncomingMessage(platform="web", user_id=body.session, text=body.text,
                             message_id=str(uuid.uuid4()))

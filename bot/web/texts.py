@@ -11,6 +11,14 @@ BAD_JSON = (
     '{"session": "...", "text": "..."} 형식으로 다시 보내 주세요. '
     '(The request body is not valid JSON: send {"session": "...", "text": "..."}.)'
 )
+BAD_ENCODING = (
+    "요청 본문이 UTF-8로 인코딩되어 있지 않아요. UTF-8 JSON으로 다시 보내 주세요. "
+    "(The request body is not valid UTF-8: send UTF-8 encoded JSON.)"
+)
+BAD_REQUEST = (
+    "요청을 읽을 수 없어요. 형식을 확인하고 다시 보내 주세요. "
+    "(The request could not be read; check its format and send it again.)"
+)
 INVALID_FIELDS = (
     "요청 내용을 확인해 주세요: {problems}. "
     "(Check the request fields: {problems_en}.)"
@@ -18,6 +26,10 @@ INVALID_FIELDS = (
 BODY_TOO_LARGE = (
     "메시지가 너무 길어요. 요청 본문은 {limit_kib} KiB까지 보낼 수 있어요. "
     "나누어서 보내 주세요. (Request body over {limit_kib} KiB: split the message.)"
+)
+BODY_TIMEOUT = (
+    "요청 본문이 너무 느리게 도착해서 끊었어요. 다시 보내 주세요. "
+    "(The request body did not arrive in time; send it again in one go.)"
 )
 NOT_ACCEPTING = (
     "버디가 잠시 점검 중이에요. 조금 뒤에 다시 말을 걸어 주세요. "

@@ -22,6 +22,12 @@ CATEGORY_HEADERS = ("구분", "category", "label")
 TEXT_HEADERS = ("유저", "text", "utterance", "question")
 ANSWER_HEADERS = ("챗봇", "answer", "reply")
 
+# Workbook limits: the wellness table is ~1 MB; these leave room for much larger own data.
+MAX_XLSX_BYTES = 50 * 2**20
+MAX_XLSX_EXPANDED = 64 * 2**20
+MAX_XLSX_MEMBERS = 1000
+MAX_XLSX_CELLS = 1_000_000
+
 # Tried in order. cp949 is a superset of euc-kr, so one entry covers both.
 ENCODINGS = ("utf-8-sig", "cp949")
 
@@ -95,22 +101,55 @@ def read_csv(path: Path) -> Dataset:
     return rows_to_dataset(path, rows)
 
 
-def read_xlsx(path: Path) -> Dataset:
-    """Read the first sheet of a wellness-style workbook (read-only, cached values)."""
+def check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook that would expand past the limits, before anything is unpacked.
+
+    An .xlsx is a zip: 300 KB on disk can hold 300 MB of repeated XML (a "zip bomb"), which
+    openpyxl would parse into several times that in memory. The zip's directory states each
+    member's uncompressed size, so the total is known without decompressing a byte; a
+    member that lies about its size is stopped by zipfile itself (it checks while reading).
+    """
+    import zipfile
+
+    if path.stat().st_size > MAX_XLSX_BYTES:
+        raise DataFormatError(str(path), None, f"is over {MAX_XLSX_BYTES // 2**20} MB; split "
+                              "the workbook or save it as CSV")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataFormatError(str(path), None, f"is not a readable .xlsx workbook ({exc})") from exc
+    expanded = sum(m.file_size for m in members)
+    if len(members) > MAX_XLSX_MEMBERS or expanded > MAX_XLSX_EXPANDED:
+        raise DataFormatError(
+            str(path), None,
+            f"would expand to {expanded / 2**20:,.0f} MB in {len(members)} parts (the limit is "
+            f"{MAX_XLSX_EXPANDED // 2**20} MB); it is not a plain data sheet, or too big: save "
+            "the sheet as CSV, or split it")
+
+
+def read_xlsx(path: Path, *, max_cells: int = MAX_XLSX_CELLS) -> Dataset:
+    """Read the first sheet of a wellness-style workbook (read-only, cached values), within
+    :data:`MAX_XLSX_EXPANDED` unpacked bytes and :data:`MAX_XLSX_CELLS` cells."""
     import zipfile
 
     from openpyxl import load_workbook
 
+    check_xlsx_size(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise DataFormatError(str(path), None, f"is not a readable .xlsx workbook ({exc})") from exc
     try:
         ws = wb.worksheets[0]
-        rows = [
-            (i, ["" if v is None else str(v) for v in row])
-            for i, row in enumerate(ws.iter_rows(values_only=True), start=1)
-        ]
+        rows = []
+        cells = 0
+        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells += len(row)
+            if cells > max_cells:
+                raise DataFormatError(str(path), i, f"has over {max_cells:,} cells; keep "
+                                      "the 구분/유저/챗봇 columns only, or split the sheet")
+            rows.append((i, ["" if v is None else str(v) for v in row]))
     finally:
         wb.close()
     return rows_to_dataset(path, rows)

@@ -88,6 +88,23 @@ class Feedback(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class AdminAuth(Base):
+    """The ``/admin`` session generation, one row (id 1), so a logout outlives a restart.
+
+    Every session cookie names the generation it was issued in; a logout (or a changed
+    ``ADMIN_TOKEN``, noticed through the fingerprint) moves the generation on, and every
+    older cookie is refused from then on, in every process. The fingerprint is an HMAC
+    keyed by the token over a fixed string: it shows that the token changed, never the token.
+    """
+
+    __tablename__ = "admin_auth"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    token_fingerprint: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class AuditEvent(Base):
     """Every operator action (view, relabel, review, forget, purge, export)."""
 

@@ -1,0 +1,52 @@
+"""What a message gets while Buddy is shutting down: never silence, never a lost crisis.
+
+Every adapter (web, Telegram, Discord) refuses new messages once shutdown begins, because
+the model and the log are closing. A refusal is still an answer to a person, though, and
+the person may be in crisis: so the refusal runs the same crisis check as the core
+(rules and morphology, no classifier), and a crisis gets the full crisis reply with the
+hotlines; anything else gets a short "back in a minute" text that still carries 109.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from core.safety import crisis_reply
+from core.text import normalize
+
+log = logging.getLogger(__name__)
+
+# The adapters accept at most 20,000 characters; the crisis check reads all of them.
+REFUSAL_CHECK_CHARS = 20_000
+
+STOPPING = (
+    "버디가 잠시 점검 중이에요. 조금 뒤에 다시 말을 걸어 주세요. "
+    "급하게 도움이 필요하면 자살예방상담전화 109(24시간) 또는 119로 연락해 주세요."
+)
+STOPPING_EN = "(Buddy is restarting; try again in a minute. In Korea call 109, or 119 in an emergency.)"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The text to send instead of an answer, and whether it is the crisis reply."""
+
+    text: str
+    crisis: bool
+
+
+def refusal(text: str | None, *, english: bool = False) -> Refusal:
+    """The reply to a message refused during shutdown; runs the crisis check on ``text``.
+
+    Never raises: if the safety module itself fails, the core's emergency stems decide,
+    as they do for an answered message.
+    """
+    from core.pipeline import _safe_assess  # the core's own never-fail-open crisis check
+
+    full = normalize(text or "", REFUSAL_CHECK_CHARS)
+    verdict = _safe_assess(full) if full else None
+    if verdict is not None and verdict.crisis:
+        log.warning("crisis message arrived during shutdown; crisis reply sent (signals: %s)",
+                    ", ".join(verdict.signals))
+        return Refusal(crisis_reply(), True)
+    return Refusal(f"{STOPPING} {STOPPING_EN}" if english else STOPPING, False)
