@@ -1,7 +1,7 @@
 """admin session generation (logout and token changes outlive restarts)
 
-Revision ID: 0002_admin_auth
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-05 09:30:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0002_admin_auth'
-down_revision: str | None = '0001'
+revision: str = '0003'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
