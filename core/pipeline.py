@@ -27,12 +27,16 @@ from core.pseudonym import user_key as make_user_key
 from core.pseudonym import user_ref as make_user_ref
 from core.ratelimit import FloodLimiter
 from core.safety import (
+    ALERT_FROM,
     OperatorAlerts,
+    RiskLevel,
     SafetyAssessment,
     SafetyMode,
     assess,
     crisis_reply,
+    reply_for_level,
     safety_followup_reply,
+    with_distress_line,
 )
 from core.safety.detector import classifier_signal
 from core.storage.records import MessageRow, TurnRecord
@@ -51,7 +55,8 @@ _EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰
 def _emergency_assess(text: str) -> SafetyAssessment:
     squashed = "".join(text.split()).lower()
     hits = tuple(f"emergency:{s}" for s in _EMERGENCY_STEMS if s in squashed)
-    return SafetyAssessment(crisis=bool(hits), signals=hits, level="crisis" if hits else "none")
+    level = RiskLevel.IDEATION if hits else RiskLevel.NONE
+    return SafetyAssessment(crisis=bool(hits), signals=hits, level=level)
 
 
 def _safe_assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
@@ -93,6 +98,8 @@ class _MessageIds:
 
 
 _message_ids = _MessageIds()
+# Replies a distress line may follow: answers in the user's own words, not fixed notices.
+_WARM_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.FALLBACK})
 os.register_at_fork(after_in_child=_message_ids.reset)
 
 
@@ -158,7 +165,7 @@ class Buddy:
         text = full[:MODEL_MAX_CHARS]
         if full:
             await self._prefetch_morphemes(full, text)
-        assessment = _safe_assess(full) if full else SafetyAssessment(False, (), "none")
+        assessment = _safe_assess(full) if full else SafetyAssessment(False, ())
         prediction: Prediction | None = None
 
         if assessment.crisis:
@@ -179,7 +186,7 @@ class Buddy:
                 assessment = _safe_assess(full, prediction)
             reply = self._choose(key, text, prediction, assessment)
 
-        reply = self._with_identity(reply, key, now)
+        reply = self._with_identity(reply, key, now, assessment)
         if reply.kind is ReplyKind.FAREWELL:
             self._conversations.end(key)
         if log_turn and self.writer is not None:
@@ -220,6 +227,15 @@ class Buddy:
     ) -> Reply:
         if assessment.crisis:
             return self._crisis(key, assessment, prediction)
+        reply = self._answer(key, text, prediction, assessment)
+        if assessment.level is RiskLevel.DISTRESS and reply.kind in _WARM_KINDS:
+            # pain without a wish to die: the warm answer, with the numbers in view
+            return replace(reply, text=with_distress_line(reply.text))
+        return reply
+
+    def _answer(
+        self, key: str, text: str, prediction: Prediction | None, assessment: SafetyAssessment
+    ) -> Reply:
         if self.safety_mode.active(key):
             turn = self.safety_mode.next_turn(key) or 1
             return Reply(safety_followup_reply(turn), ReplyKind.SAFETY_FOLLOWUP,
@@ -242,7 +258,8 @@ class Buddy:
         self, key: str, assessment: SafetyAssessment, prediction: Prediction | None = None
     ) -> Reply:
         self.safety_mode.enter(key)
-        return Reply(crisis_reply(), ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
+        text = reply_for_level(assessment.level) or crisis_reply()  # crisis: never less
+        return Reply(text, ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
                      signals=assessment.signals)
 
     def _fresh_fallback(self, key: str) -> str:
@@ -261,9 +278,12 @@ class Buddy:
     def _fixed(text: str, kind: ReplyKind) -> Reply:
         return Reply(text, kind)
 
-    def _with_identity(self, reply: Reply, key: str, now: datetime) -> Reply:
+    def _with_identity(
+        self, reply: Reply, key: str, now: datetime, assessment: SafetyAssessment
+    ) -> Reply:
         conv = self._conversations.current(key, now)
-        return replace(reply, user_ref=make_user_ref(key), conversation_id=conv.id)
+        return replace(reply, user_ref=make_user_ref(key), conversation_id=conv.id,
+                       risk_level=assessment.risk_level)
 
     # --- logging and alerts --------------------------------------------------------
     def _record(
@@ -290,6 +310,7 @@ class Buddy:
                     kind=message.kind, category=prediction.category if prediction else None,
                     confidence=prediction.confidence if prediction else None,
                     crisis=assessment.crisis, signals=assessment.signals, model_id=model_id,
+                    risk_level=int(assessment.level),
                 ),
                 MessageRow(
                     id=_message_ids.new(), role="bot", text=reply.text,
@@ -303,10 +324,11 @@ class Buddy:
             self.writer.submit(turn)  # type: ignore[union-attr]
         except Exception:
             log.exception("could not queue the turn for the log")
-        if reply.crisis and self.alerts is not None:
-            try:
+        if reply.crisis and assessment.level >= ALERT_FROM and self.alerts is not None:
+            try:  # from ideation up: a passive wish alone gets the reply, not an operator page
                 asyncio.get_running_loop().create_task(
-                    self.alerts.send(make_user_ref(key), message.platform, assessment.signals)
+                    self.alerts.send(make_user_ref(key), message.platform, assessment.signals,
+                                     assessment.risk_level)
                 )
             except Exception:
                 log.exception("could not schedule the operator alert")

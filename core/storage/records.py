@@ -24,6 +24,7 @@ class MessageRow:
     signals: tuple[str, ...] = ()
     model_id: str | None = None
     latency_ms: float | None = None
+    risk_level: int | None = None  # a user message's RiskLevel value (0 none … 6 imminent)
 
 
 @dataclass(frozen=True)
