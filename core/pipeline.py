@@ -39,6 +39,7 @@ from core.safety import (
     with_distress_line,
 )
 from core.safety.detector import classifier_signal
+from core.safety.trajectory import RiskTrajectory
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
 from core.text import MODEL_MAX_CHARS, has_hangul, has_words, normalize
@@ -120,6 +121,7 @@ class Buddy:
         writer: LogWriter | None = None,
         safety_mode: SafetyMode | None = None,
         alerts: OperatorAlerts | None = None,
+        trajectory: RiskTrajectory | None = None,
         confidence_threshold: float = 0.30,
         conversation_idle: timedelta = timedelta(minutes=30),
         flood_limit_per_minute: int = 20,
@@ -128,6 +130,7 @@ class Buddy:
         self.answers = answers
         self.writer = writer
         self.safety_mode = safety_mode or SafetyMode()
+        self.trajectory = trajectory or RiskTrajectory()
         self.alerts = alerts
         self.confidence_threshold = confidence_threshold
         self._secret = pseudonym_secret
@@ -166,6 +169,7 @@ class Buddy:
         if full:
             await self._prefetch_morphemes(full, text)
         assessment = _safe_assess(full) if full else SafetyAssessment(False, ())
+        assessment = self._with_history(key, assessment)
         prediction: Prediction | None = None
 
         if assessment.crisis:
@@ -183,9 +187,11 @@ class Buddy:
             prediction = await self._classify(text)
             if prediction is not None and classifier_signal(prediction) is not None:
                 # only a likely crisis category can change the decision: re-check with it
-                assessment = _safe_assess(full, prediction)
+                assessment = self._with_history(key, _safe_assess(full, prediction))
             reply = self._choose(key, text, prediction, assessment)
 
+        if full:
+            self._remember(key, assessment)
         reply = self._with_identity(reply, key, now, assessment)
         if reply.kind is ReplyKind.FAREWELL:
             self._conversations.end(key)
@@ -193,6 +199,20 @@ class Buddy:
             self._record(message, key, now, reply, prediction, assessment,
                          (time.perf_counter() - started) * 1000)
         return reply
+
+    def _with_history(self, key: str, assessment: SafetyAssessment) -> SafetyAssessment:
+        """The message's assessment raised by the user's recent turns (never lowered)."""
+        try:
+            return self.trajectory.adjust(key, assessment)
+        except Exception:
+            log.exception("conversation risk unavailable; this message alone decides")
+            return assessment
+
+    def _remember(self, key: str, assessment: SafetyAssessment) -> None:
+        try:
+            self.trajectory.record(key, assessment.level)
+        except Exception:
+            log.exception("could not remember this turn's risk level")
 
     async def _prefetch_morphemes(self, full: str, text: str) -> None:
         """Batch the Kiwi work of the crisis check (on ``full``) and of the classifier (on the
@@ -346,6 +366,7 @@ class Buddy:
         key = self.user_key(platform, user_id)
         self._conversations.end(key)
         self.answers.forget(key)
+        self.trajectory.forget(key)
         if self.writer is None:
             return 0
         await self.writer.flush(timeout=10)
