@@ -631,8 +631,14 @@ def _decide(
             signals.append("combo:classifier")
     signals.extend(h for h in hints if h not in signals)
     signals.extend(dict.fromkeys(f"distress:{m.rule}" for m in matched if m.kind == DISTRESS))
-    is_crisis = bool(crisis) or any(s.startswith("combo:") for s in signals)
     level, cue = _level(signals, crisis, hints, unexplained, classifier, matched)
+    combo = any(s.startswith("combo:") for s in signals)
+    if not crisis and not combo and level is RiskLevel.DISTRESS and cue >= CRISIS_FROM:
+        # pain and a hint of last things in one message (``너무 힘들어 약 모아놨어``): the same
+        # pairing :mod:`core.safety.trajectory` makes across turns
+        signals.append("combo:distress")
+        level = cue
+    is_crisis = bool(crisis) or any(s.startswith("combo:") for s in signals)
     if is_crisis and level < CRISIS_FROM:  # a crisis is never graded below the crisis reply
         level = RiskLevel.IDEATION
     return SafetyAssessment(is_crisis, tuple(signals), level, matched, cue)
