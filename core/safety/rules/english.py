@@ -52,6 +52,8 @@ RULES: tuple[Rule, ...] = (
         r"|\bunalive(?: myself| me|\s?하고 ?싶|\s?하고 ?파|\s?할래|\s?할까|\s?하려)"
         r"|\bwant(?:na| to) unalive\b",
         view="spaced",
+        examples=("i want to die", "i might kill myself"),
+        counter=("this song is killing me lol", "i want to dye my hair"),
     ),
     # Self-harm shorthand and relapse in English or Konglish (``sh 또 했어``, ``또 cut 했어``).
     rule(
@@ -61,6 +63,8 @@ RULES: tuple[Rule, ...] = (
         r"\bsh\s(?:또|다시|했|하고|충동|하는|again|relapse|urges?)|\b(?:또|다시|again)\s(?:cut|sh)\b"
         r"|\brelaps(?:e|ed|ing)\b.{0,30}\b(?:cut|sh|자해|그었)",
         view="spaced",
+        examples=("sh 또 했어", "relapsed and cut again"),
+        counter=("sh 뭐의 약자야?", "she cut her hair"),
     ),
     # Weak English goodbyes: two of them (or one and another hint) flag a crisis.
     rule(
@@ -71,6 +75,8 @@ RULES: tuple[Rule, ...] = (
         r"|\bcant do this anymore\b|\bi cant (?:go on|keep going)\b"
         r"|\bwant (?:it|it all|everything) to (?:stop|end)\b",
         view="spaced",
+        examples=("goodbye everyone",),
+        counter=("goodbye see you tomorrow", "bye"),
     ),
     rule(
         "en:suicide",
@@ -79,6 +85,8 @@ RULES: tuple[Rule, ...] = (
         r"\bsuicid|\boverdos|\bwant to die\b",
         view="spaced",
         after=r"^e? (?:squad|prevention|rate|hotline|awareness)",
+        examples=("suicide thoughts again",),
+        counter=("suicide prevention hotline poster", "suicide squad movie"),
     ),
     rule(
         "en:slang",
@@ -87,6 +95,15 @@ RULES: tuple[Rule, ...] = (
         r"\bsewer\s?slides?\b|\bunalive\s?(?:해버리|해버릴|해야|하는게|할거|할꺼|하자|되고|당하고|해볼)",
         view="spaced",
         after=r"^\s?(?:가|는|란|라는|이란)?\s?(?:무슨|뭐|뜻|단어|밈|meme)",
+        examples=("sewerslide",),
+        counter=("unalive 무슨 뜻이야", "slide down the hill"),
     ),
-    rule("mixed", CRISIS, R.IDEATION, r"(?:die|suicide|다이|kms)(?:하고싶|하고시|할래|할까|하고파|하자)"),
+    rule(
+        "mixed",
+        CRISIS,
+        R.IDEATION,
+        r"(?:die|suicide|다이|kms)(?:하고싶|하고시|할래|할까|하고파|하자)",
+        examples=("die하고싶다",),
+        counter=("diet하고 싶다", "다이어트 하자"),
+    ),
 )
