@@ -13,6 +13,8 @@ Raises that look at where a rule matched (its view's text):
   a plan;
 - *now*: a method or plan match right after ``지금``/``방금``/``당장`` (``방금 손목 그었어``,
   ``지금 뛰어내릴 거야``) is imminent. (``지금도``/``지금은`` are habits or contrasts: no raise.)
+- *swallowed*: a method match that says the pills or poison were already taken
+  (``약을 한 주먹 먹었어``, ``농약 마셨어``) is imminent, unless survived (``먹었는데 깼어``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ _INTENT_AFTER = re.compile(
 _PREPARED = re.compile(r"모아|모았|모으|모은|사놨|사뒀|사왔|구했|구해놨|준비|챙겨|쌓아|숨겨")
 _NOW = re.compile(r"(?:지금|방금|당장)(?!도|은|까지|껏|처럼|부터|이라도|보다|생각)")
 _NOW_WINDOW = 6
+# Swallowed already (an overdose or poison taken): help is needed now, whenever it was said.
+_SWALLOWED = re.compile(r"(?:먹었|삼켰|털어넣었|먹어버렸|마셨|마셔버렸)(?!는데|지만|다가|던|었)")
 
 # Signals that are not lexicon rules, by prefix (the longest prefix that matches wins).
 _SIGNALS: dict[str, RiskLevel] = {
@@ -74,6 +78,8 @@ def grade_match(risk: RiskLevel, text: str, start: int, end: int) -> RiskLevel:
         text, start, end + 4
     ):
         level = RiskLevel.PLAN
+    if level is RiskLevel.METHOD and _SWALLOWED.search(text, start, end + 4):
+        return RiskLevel.IMMINENT
     if level is RiskLevel.METHOD and _PREPARED.search(text, start, end):
         level = RiskLevel.PLAN
     if level in (RiskLevel.METHOD, RiskLevel.PLAN) and _NOW.search(

@@ -125,7 +125,9 @@ SHAME_BEFORE = (
     r"[가-힣]{0,9}$"
 )
 # "노래 가사에 '사라지고 싶어'라는 부분": a quoted line of a song or a story.
-QUOTE_AFTER = r"^[가-힣]{0,3}?(?:라는|이라는|란)(?:부분|가사|노래|제목|대사|구절|곡|문장|책)"
+QUOTE_AFTER = (
+    r"^[가-힣]{0,3}?(?:라는|이라는|란|다는|단)(?:부분|가사|노래|제목|대사|구절|곡|문장|책|장면|내용|웹툰|소설|영화)"
+)
 # A method, a dose or a place: the objects of a lethality question.
 # The word talked about, not felt: news, classes, care work, fiction. Only the bare-word
 # hints take it (a feeling or intent in the same message has its own crisis rule).

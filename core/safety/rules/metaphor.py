@@ -8,6 +8,7 @@ sentences that must fire it (``examples``) and must not (``counter``). See
 from __future__ import annotations
 
 from core.safety.rules.base import (
+    CONCERN,
     CRISIS,
     MEASURE_AFTER,
     MENTION_CONTEXT,
@@ -165,5 +166,29 @@ RULES: tuple[Rule, ...] = (
         r"병원|주말|놀러|이사|면회|선물|여행",
         examples=("이만 떠나는 게 도리인 것 같아", "먼저 간 엄마 곁으로 빨리 가고 싶어"),
         counter=("명절이라 시골 엄마 곁으로 가고 싶어", "이만 가는 게 도리지 손님 왔으니"),
+    ),
+    # Being born again, respawning, escaping this life: a wish for another life, often
+    # whimsical (``다시 태어나면 고양이로``), so a hint that pairs, never alone.
+    rule(
+        "환생",
+        CONCERN,
+        R.PASSIVE,
+        r"(?:다시|새로)태어나고(?:싶|십|파)|환생하고(?:싶|십|파)|리스폰하고싶|리스폰되고싶"
+        r"|(?:현생|인생|삶|이생)(?:에서|을|를)?(?:탈출|하차)(?:하고싶|하고파|할래|하려|각|마렵)",
+        context=r"고양이|강아지|부자|재벌|금수저|게임|캐릭|연예인|얼굴|키|외모|남자로|여자로|로또|덕질|여행|휴가|방학|주말"
+        r"|퇴근|취미|공부|아이돌|최애",
+        examples=("다시 태어나고 싶어", "현생 탈출하고 싶다"),
+        counter=("다시 태어나면 고양이로 태어나고 싶어", "덕질로 현생 탈출하고 싶다"),
+    ),
+    # Deleting or formatting oneself (``나를 삭제하고 싶어``, ``내 존재 포맷하고 싶다``).
+    rule(
+        "나삭제",
+        CRISIS,
+        R.PASSIVE,
+        r"(?:나를|날|나자신을|저를|내존재를|내존재|나라는존재를|내인생을|인생을|삶을)(?:그냥|다|싹|완전히)?"
+        r"(?:삭제|포맷|초기화|지워버리|delete)(?:하고싶|하고파|해버리고싶|할래|시키고싶|되고싶|됐으면|되면좋)",
+        context=r"기억|흑역사|사진|계정|카톡|sns|인스타|게시물|댓글|기록|폰|파일|앱|게임|캐릭",
+        examples=("나를 삭제하고 싶어", "내 존재를 그냥 포맷하고 싶다"),
+        counter=("흑역사 사진 삭제하고 싶어", "인스타 계정 나를 삭제하고 싶다 ㅋㅋ"),
     ),
 )
