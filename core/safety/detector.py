@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from core.classify.base import Prediction
 from core.safety import guards
-from core.safety.grading import MORPH_HINTS, grade_match, hint_name, signal_level
+from core.safety.grading import MORPH_HINTS, can_cue, grade_match, hint_name, signal_level
 from core.safety.levels import CRISIS_FROM, RiskLevel
 from core.safety.lexicon import CRISIS, DISTRESS, FALLBACK_FRAGMENTS, RULES, Rule
 from core.safety.normalize import Views, views
@@ -675,7 +675,7 @@ def _level(
         any(m.kind == DISTRESS for m in matched) or RiskLevel.DISTRESS in hint_levels
     ):
         level = RiskLevel.DISTRESS
-    cue = max((_hint_risk(h, risks) for h in unexplained), default=RiskLevel.NONE)
+    cue = max((_hint_risk(h, risks) for h in unexplained if can_cue(h)), default=RiskLevel.NONE)
     return level, cue
 
 

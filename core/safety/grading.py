@@ -62,6 +62,15 @@ MORPH_HINTS: dict[str, RiskLevel] = {
 }
 
 
+# Hints too everyday to be a message's cue (what earlier pain can turn into a crisis): ``잘
+# 지내?``, ``엄마한테 미안해``, ``내일이면``, ``몰래``, ``오늘 밤에 할 거야``, ``D-3``,
+# ``더워 죽겠다``, ``아무도 몰라``, ``이제 가고 싶어``, ``끝낼래``. They still pair as hints.
+WEAK_CUES: frozenset[str] = frozenset(
+    {"작별", "time-bound", "apology", "secrecy", "결행시점", "디데이", "죽음어", "상처숨김",
+     "그만가고싶", "끝내고"}
+)
+
+
 def signal_level(signal: str) -> RiskLevel:
     """The level a non-rule signal stands for (``morph:죽+싶`` → ideation)."""
     best = ""
@@ -92,3 +101,8 @@ def grade_match(risk: RiskLevel, text: str, start: int, end: int) -> RiskLevel:
 def hint_name(hint: str) -> str:
     """``hint:떠남#2`` → ``떠남``: the rule behind a concern hint."""
     return hint.removeprefix("hint:").split("#", 1)[0]
+
+
+def can_cue(hint: str) -> bool:
+    """Whether a hint may be the message's cue (see :data:`WEAK_CUES`)."""
+    return hint.startswith("hint:") and hint_name(hint) not in WEAK_CUES
