@@ -29,6 +29,7 @@ def _reply_json(text: str, reply: Reply) -> str:
             "confidence": None if reply.confidence is None else round(reply.confidence, 4),
             "answer": reply.text,
             "crisis": reply.crisis,
+            "risk_level": reply.risk_level,
             "kind": reply.kind.value,
             "signals": list(reply.signals),
             "top_k": [[c, round(p, 4)] for c, p in reply.top_k],

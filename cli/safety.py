@@ -244,3 +244,53 @@ def sealed_command(
                 typer.echo(f"놓침 missed ({r.name}, {level}) {text}")
             for text in r.flagged:
                 typer.echo(f"오경보 false alarm ({r.name}) {text}")
+
+
+_OUTCOMES = {
+    "counted": "[green]셈 counted[/green]",
+    "before-guard": "[yellow]앞 가드 before-guard[/yellow]",
+    "after-guard": "[yellow]뒤 가드 after-guard[/yellow]",
+    "context": "[yellow]문맥 context → 힌트만 hint only[/yellow]",
+    "third-person": "[yellow]제3자 third person (set aside)[/yellow]",
+    "recovered": "[yellow]회복된 과거 recovered past (set aside)[/yellow]",
+}
+
+
+@app.command("explain")
+def explain_command(
+    text: str = typer.Argument(..., help="The message to explain, e.g. \"약 모아놨어\"."),
+    as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+) -> None:
+    """Show why the crisis check decided what it did: level, rules and matched words,
+    guards that set a match aside, and the learned model's score."""
+    from core.safety.explain import explain
+
+    ex = explain(text)
+    if as_json:
+        typer.echo(json.dumps(ex.as_dict(), ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    level = ex.verdict.level
+    colour = "red" if ex.verdict.crisis else ("yellow" if level else "green")
+    console.print(f"[bold]{escape(text)}[/bold]")
+    console.print(f"위험 수준 level: [{colour}]{level.label}[/{colour}] — {level.ko} ({level.en})")
+    console.print(f"위기 답장 crisis reply: {'yes' if ex.verdict.crisis else 'no'}")
+    console.print(f"views: compact={escape(ex.compact)!r} spaced={escape(ex.spaced)!r}")
+    console.print(f"신호 signals: {escape(', '.join(ex.verdict.signals)) or '-'}")
+    table = Table(title="규칙 rules")
+    for col in ("rule", "kind", "level", "view", "span", "outcome", "guard words"):
+        table.add_column(col)
+    for h in ex.hits:
+        table.add_row(escape(h.rule), h.kind, h.risk, h.view, escape(h.span),
+                      _OUTCOMES.get(h.outcome, h.outcome), escape(h.guard))
+    if ex.hits:
+        console.print(table)
+    else:
+        console.print("규칙 rules: none matched")
+    for m in ex.verdict.matches:
+        console.print(f"  counted: {escape(m.rule)} [{m.view}] {escape(m.text)!r} → {m.risk.label}")
+    if ex.learned.available and ex.learned.score is not None:
+        bar = f" (threshold {ex.learned.threshold:.3f})" if ex.learned.threshold is not None else ""
+        console.print(f"학습 모델 learned score: {ex.learned.score:.3f}{bar}")
+    else:
+        console.print(f"학습 모델 learned: {ex.learned.note or 'learned model off'}")

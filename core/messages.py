@@ -52,6 +52,7 @@ class Reply:
     top_k: tuple[tuple[str, float], ...] = field(default_factory=tuple)
     user_ref: str = ""  # the pseudonymous reference, safe to show operators
     conversation_id: str | None = None
+    risk_level: str = "none"  # the safety check's level (core.safety.levels), e.g. "plan"
 
     @property
     def ends_conversation(self) -> bool:

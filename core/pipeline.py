@@ -28,14 +28,19 @@ from core.pseudonym import user_key as make_user_key
 from core.pseudonym import user_ref as make_user_ref
 from core.ratelimit import FloodLimiter
 from core.safety import (
+    ALERT_FROM,
     OperatorAlerts,
+    RiskLevel,
     SafetyAssessment,
     SafetyMode,
     assess,
     crisis_reply,
+    reply_for_level,
     safety_followup_reply,
+    with_distress_line,
 )
 from core.safety.detector import classifier_signal
+from core.safety.trajectory import RiskTrajectory
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
 from core.text import encodable_text, has_hangul, has_words, normalize
@@ -51,7 +56,8 @@ _EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰
 def _emergency_assess(text: str) -> SafetyAssessment:
     squashed = "".join(text.split()).lower()
     hits = tuple(f"emergency:{s}" for s in _EMERGENCY_STEMS if s in squashed)
-    return SafetyAssessment(crisis=bool(hits), signals=hits, level="crisis" if hits else "none")
+    level = RiskLevel.IDEATION if hits else RiskLevel.NONE
+    return SafetyAssessment(crisis=bool(hits), signals=hits, level=level)
 
 
 def _safe_assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
@@ -104,6 +110,8 @@ class _MessageIds:
 
 
 _message_ids = _MessageIds()
+# Replies a distress line may follow: answers in the user's own words, not fixed notices.
+_WARM_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.FALLBACK})
 os.register_at_fork(after_in_child=_message_ids.reset)
 
 
@@ -124,6 +132,7 @@ class Buddy:
         writer: LogWriter | None = None,
         safety_mode: SafetyMode | None = None,
         alerts: OperatorAlerts | None = None,
+        trajectory: RiskTrajectory | None = None,
         confidence_threshold: float = 0.30,
         conversation_idle: timedelta = timedelta(minutes=30),
         flood_limit_per_minute: int = 20,
@@ -132,6 +141,7 @@ class Buddy:
         self.answers = answers
         self.writer = writer
         self.safety_mode = safety_mode or SafetyMode()
+        self.trajectory = trajectory or RiskTrajectory()
         self.alerts = alerts
         self.confidence_threshold = confidence_threshold
         self._secret = pseudonym_secret
@@ -171,7 +181,8 @@ class Buddy:
         text = full[:MODEL_MAX_CHARS]
         if full:
             await self._prefetch_morphemes(full, text)
-        assessment = await _assess(full) if full else SafetyAssessment(False, (), "none")
+        assessment = await _assess(full) if full else SafetyAssessment(False, ())
+        assessment = self._with_history(key, assessment)
         prediction: Prediction | None = None
 
         if assessment.crisis:
@@ -189,16 +200,32 @@ class Buddy:
             prediction = await self._classify(text)
             if prediction is not None and classifier_signal(prediction) is not None:
                 # only a likely crisis category can change the decision: re-check with it
-                assessment = await _assess(full, prediction)
+                assessment = self._with_history(key, await _assess(full, prediction))
             reply = self._choose(key, text, prediction, assessment)
 
-        reply = self._with_identity(reply, key, now)
+        if full:
+            self._remember(key, assessment)
+        reply = self._with_identity(reply, key, now, assessment)
         if reply.kind is ReplyKind.FAREWELL:
             self._conversations.end(key)
         if log_turn and self.writer is not None:
             await self._record(message, key, now, reply, prediction, assessment,
                                (time.perf_counter() - started) * 1000)
         return reply
+
+    def _with_history(self, key: str, assessment: SafetyAssessment) -> SafetyAssessment:
+        """The message's assessment raised by the user's recent turns (never lowered)."""
+        try:
+            return self.trajectory.adjust(key, assessment)
+        except Exception:
+            log.exception("conversation risk unavailable; this message alone decides")
+            return assessment
+
+    def _remember(self, key: str, assessment: SafetyAssessment) -> None:
+        try:
+            self.trajectory.record(key, assessment.level)
+        except Exception:
+            log.exception("could not remember this turn's risk level")
 
     async def _prefetch_morphemes(self, full: str, text: str) -> None:
         """Batch the Kiwi work of the crisis check (on ``full``) and of the classifier (on the
@@ -233,6 +260,15 @@ class Buddy:
     ) -> Reply:
         if assessment.crisis:
             return self._crisis(key, assessment, prediction)
+        reply = self._answer(key, text, prediction, assessment)
+        if assessment.level is RiskLevel.DISTRESS and reply.kind in _WARM_KINDS:
+            # pain without a wish to die: the warm answer, with the numbers in view
+            return replace(reply, text=with_distress_line(reply.text))
+        return reply
+
+    def _answer(
+        self, key: str, text: str, prediction: Prediction | None, assessment: SafetyAssessment
+    ) -> Reply:
         if self.safety_mode.active(key):
             turn = self.safety_mode.next_turn(key) or 1
             return Reply(safety_followup_reply(turn), ReplyKind.SAFETY_FOLLOWUP,
@@ -255,7 +291,8 @@ class Buddy:
         self, key: str, assessment: SafetyAssessment, prediction: Prediction | None = None
     ) -> Reply:
         self.safety_mode.enter(key)
-        return Reply(crisis_reply(), ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
+        text = reply_for_level(assessment.level) or crisis_reply()  # crisis: never less
+        return Reply(text, ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
                      signals=assessment.signals)
 
     def _fresh_fallback(self, key: str) -> str:
@@ -274,9 +311,12 @@ class Buddy:
     def _fixed(text: str, kind: ReplyKind) -> Reply:
         return Reply(text, kind)
 
-    def _with_identity(self, reply: Reply, key: str, now: datetime) -> Reply:
+    def _with_identity(
+        self, reply: Reply, key: str, now: datetime, assessment: SafetyAssessment
+    ) -> Reply:
         conv = self._conversations.current(key, now)
-        return replace(reply, user_ref=make_user_ref(key), conversation_id=conv.id)
+        return replace(reply, user_ref=make_user_ref(key), conversation_id=conv.id,
+                       risk_level=assessment.risk_level)
 
     # --- logging and alerts --------------------------------------------------------
     async def _record(
@@ -303,6 +343,7 @@ class Buddy:
                     kind=message.kind, category=prediction.category if prediction else None,
                     confidence=prediction.confidence if prediction else None,
                     crisis=assessment.crisis, signals=assessment.signals, model_id=model_id,
+                    risk_level=int(assessment.level),
                 ),
                 MessageRow(
                     id=_message_ids.new(), role="bot", text=reply.text,
@@ -312,10 +353,11 @@ class Buddy:
                 ),
             ),
         )
-        if reply.crisis and self.alerts is not None:
-            try:
+        if reply.crisis and assessment.level >= ALERT_FROM and self.alerts is not None:
+            try:  # from ideation up: a passive wish alone gets the reply, not an operator page
                 asyncio.get_running_loop().create_task(
-                    self.alerts.send(make_user_ref(key), message.platform, assessment.signals)
+                    self.alerts.send(make_user_ref(key), message.platform, assessment.signals,
+                                     assessment.risk_level)
                 )
             except Exception:
                 log.exception("could not schedule the operator alert")
@@ -340,6 +382,7 @@ class Buddy:
         key = self.user_key(platform, user_id)
         self._conversations.end(key)
         self.answers.forget(key)
+        self.trajectory.forget(key)
         if self.writer is None:
             return 0
         return await self.writer.forget(key)

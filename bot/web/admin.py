@@ -283,7 +283,7 @@ def create_admin_router(
         for m in items:
             action = v.review_form(m, csrf, here) if crisis else (
                 v.relabel_form(m, labels_now, csrf, here) if m.can_relabel else Html(""))
-            extra = join(m.signals, ", ") if crisis else ""
+            extra = join([m.risk_level or "-", *m.signals], ", ") if crisis else ""
             rows.append(tpl(
                 '<tr id="m-{id}"><td class="nowrap">{at}</td><td>{platform}</td>'
                 '<td class="mono">{user}</td><td><div class="text">{text}</div>'

@@ -88,6 +88,10 @@ class ChatResponse(BaseModel):
     category: str | None = Field(description="The predicted category, when one was used.")
     confidence: float | None = Field(description="Classifier confidence for the category.")
     crisis: bool = Field(description="True for the crisis reply with hotlines: show it apart.")
+    risk_level: str = Field(
+        description="The safety check's level: none, distress, passive, ideation, method, "
+        "plan or imminent (crisis is passive and above; imminent leads with 119 / 112)."
+    )
     kind: str = Field(description="answer, fallback, crisis, safety_followup, greeting, ...")
     conversation_id: str | None = Field(description="Changes when a new conversation starts.")
 
@@ -332,6 +336,7 @@ def _api_router(buddy: Buddy) -> APIRouter:
             category=reply.category,
             confidence=reply.confidence,
             crisis=reply.crisis,
+            risk_level=reply.risk_level,
             kind=reply.kind.value,
             conversation_id=reply.conversation_id,
         )

@@ -23,13 +23,15 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.pseudonym import user_ref
+from core.safety.levels import RiskLevel
 from core.storage.models import Conversation, Feedback, Message
 from core.storage.repository import record_audit
 
 #: Columns of ``buddy logs export``; none of them is a platform id or a secret.
 EXPORT_FIELDS: tuple[str, ...] = (
     "message_id", "conversation_id", "user_ref", "platform", "role", "created_at", "kind",
-    "text", "category", "confidence", "crisis", "signals", "corrected_category", "reviewed_at",
+    "text", "category", "confidence", "crisis", "risk_level", "signals", "corrected_category",
+    "reviewed_at",
 )
 HISTOGRAM_BINS = 10
 
@@ -184,6 +186,7 @@ class MessageView:
     created_at: datetime
     reviewed_at: datetime | None
     corrected_category: str | None = None
+    risk_level: str | None = None  # the safety level's label ("plan"); None when not logged
 
     @property
     def can_relabel(self) -> bool:
@@ -271,7 +274,18 @@ def _view(m: Message, corrected: str | None) -> MessageView:
         created_at=as_utc(m.created_at),  # type: ignore[arg-type]
         reviewed_at=as_utc(m.reviewed_at),
         corrected_category=corrected,
+        risk_level=_risk_label(m.risk_level),
     )
+
+
+def _risk_label(value: int | None) -> str | None:
+    """A stored level number as its label; None for rows logged before levels existed."""
+    if value is None:
+        return None
+    try:
+        return RiskLevel(int(value)).label
+    except ValueError:
+        return None
 
 
 # --- conversations -----------------------------------------------------------------------
@@ -387,13 +401,16 @@ async def transcript(session: AsyncSession, conversation_id: str) -> Transcript 
 async def crisis_queue(
     session: AsyncSession, flt: LogFilter | None = None, *, limit: int = 100
 ) -> list[MessageView]:
-    """Users' crisis messages, unreviewed first (oldest unreviewed waits longest: first)."""
+    """Users' crisis messages: unreviewed first, then the highest risk level first (an act
+    under way before a passive wish), then the newest. Rows logged before levels existed
+    count as ideation."""
     flt = flt or LogFilter()
     stmt, _ = _message_select()
     unreviewed_first = case((Message.reviewed_at.is_(None), 0), else_=1)
+    level = func.coalesce(Message.risk_level, int(RiskLevel.IDEATION))
     stmt = (
         stmt.where(Message.role == "user", Message.crisis.is_(True), *flt.conditions())
-        .order_by(unreviewed_first, Message.created_at.desc())
+        .order_by(unreviewed_first, level.desc(), Message.created_at.desc())
         .limit(limit)
     )
     return [_view(m, corr) for m, corr, _at in (await session.execute(stmt)).all()]
@@ -563,6 +580,7 @@ async def export_rows(session: AsyncSession, flt: LogFilter) -> list[dict[str, o
             "category": v.category,
             "confidence": v.confidence,
             "crisis": v.crisis,
+            "risk_level": v.risk_level,
             "signals": list(v.signals),
             "corrected_category": v.corrected_category,
             "reviewed_at": _iso(v.reviewed_at),

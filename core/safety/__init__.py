@@ -8,10 +8,14 @@ Typical use by the pipeline::
 
     verdict = assess(text)                    # before (or without) the classifier
     verdict = assess(text, prediction)        # again once a prediction exists
-    if verdict.crisis:
-        reply = crisis_reply(); mode.enter(user_key); await alerts.send(ref, platform, verdict.signals)
+    if verdict.crisis:                        # level passive and above
+        reply = reply_for_level(verdict.level); mode.enter(user_key)
+        if verdict.level >= ALERT_FROM:
+            await alerts.send(ref, platform, verdict.signals, verdict.risk_level)
     elif (turn := mode.next_turn(user_key)) is not None:
         reply = safety_followup_reply(turn)
+    elif verdict.level is RiskLevel.DISTRESS:
+        reply = with_distress_line(category_answer)
 """
 
 from core.safety.alerts import OperatorAlerts
@@ -22,19 +26,32 @@ from core.safety.detector import (
     classifier_signal,
 )
 from core.safety.hotlines import HOTLINES, Hotline, hotline_block
+from core.safety.levels import ALERT_FROM, CRISIS_FROM, RiskLevel
 from core.safety.mode import SafetyMode
-from core.safety.replies import crisis_reply, safety_followup_reply
+from core.safety.replies import (
+    crisis_reply,
+    reply_for_level,
+    safety_followup_reply,
+    urgent_reply,
+    with_distress_line,
+)
 
 __all__ = [
+    "ALERT_FROM",
     "CRISIS_CATEGORIES",
+    "CRISIS_FROM",
     "HOTLINES",
     "Hotline",
     "OperatorAlerts",
+    "RiskLevel",
     "SafetyAssessment",
     "SafetyMode",
     "assess",
     "classifier_signal",
     "crisis_reply",
     "hotline_block",
+    "reply_for_level",
     "safety_followup_reply",
+    "urgent_reply",
+    "with_distress_line",
 ]

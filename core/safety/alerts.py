@@ -36,8 +36,10 @@ class _Target:
 def alert_text(event: dict[str, Any]) -> str:
     """The human-readable alert for chat targets (Korean, for the operator)."""
     signals = ", ".join(event["signals"]) or "-"
+    level = f"위험 수준: {event['risk_level']}\n" if event.get("risk_level") else ""
     return (
         "⚠️ 버디: 위기 신호가 감지되었습니다\n"
+        f"{level}"
         f"사용자: {event['user_ref']}\n"
         f"플랫폼: {event['platform']}\n"
         f"시각: {event['time']}\n"
@@ -97,8 +99,18 @@ class OperatorAlerts:
         """Names of the configured targets, for startup logs."""
         return tuple(t.name for t in self._targets)
 
-    async def send(self, user_ref: str, platform: str, signals: tuple[str, ...]) -> None:
-        """Schedule an alert to every target and return at once (never raises)."""
+    async def send(
+        self,
+        user_ref: str,
+        platform: str,
+        signals: tuple[str, ...],
+        risk_level: str | None = None,
+    ) -> None:
+        """Schedule an alert to every target and return at once (never raises).
+
+        ``risk_level`` is the level's label (``"plan"``); the pipeline alerts from
+        ``ideation`` up (:data:`core.safety.levels.ALERT_FROM`).
+        """
         if not self._targets:
             return
         event = {
@@ -108,6 +120,8 @@ class OperatorAlerts:
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "signals": list(signals),
         }
+        if risk_level is not None:
+            event["risk_level"] = risk_level
         for target in self._targets:
             task = asyncio.create_task(self._deliver(target, event))
             self._pending.add(task)

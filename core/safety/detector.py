@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.classify.base import Prediction
 from core.limits import MORPH_MAX_CHARS, SAFETY_WINDOW_CHARS, SAFETY_WINDOW_OVERLAP
 from core.safety import guards
-from core.safety.lexicon import CRISIS, FALLBACK_FRAGMENTS, RULES, Rule
+from core.safety.grading import MORPH_HINTS, can_cue, grade_match, hint_name, signal_level
+from core.safety.levels import CRISIS_FROM, RiskLevel
+from core.safety.lexicon import CRISIS, DISTRESS, FALLBACK_FRAGMENTS, RULES, Rule
 from core.safety.normalize import Views, views
 
 log = logging.getLogger(__name__)
@@ -105,16 +107,61 @@ _PLACES = frozenset(
     {"동네", "집", "여기", "거기", "서울", "한국", "시골", "기숙사", "이곳", "지방"}
 )
 
+# The yes/no detector's verdict strings; :meth:`RiskLevel.parse` still reads them.
 NONE, LEVEL_CONCERN, LEVEL_CRISIS = "none", "concern", "crisis"
 
 
 @dataclass(frozen=True)
+class Match:
+    """Where a rule matched: what an operator or ``buddy safety explain`` is shown.
+
+    ``text`` is the matched substring of the view the rule reads (``compact`` has no
+    spaces); ``kind`` is how the rule counts (``crisis``, ``concern``, ``distress``) and
+    ``risk`` the level this match means after its raises (:func:`grading.grade_match`).
+    """
+
+    rule: str
+    view: str
+    start: int
+    end: int
+    text: str
+    kind: str
+    risk: RiskLevel
+
+
+@dataclass(frozen=True)
 class SafetyAssessment:
-    """The safety check's decision and why: ``signals`` name every rule that fired."""
+    """The safety check's decision and why: ``signals`` name every rule that fired.
+
+    ``level`` is the :class:`RiskLevel`; ``crisis`` (the crisis reply) is always
+    ``level >= passive`` and kept for the callers that only need yes or no. ``matches``
+    say where each counted rule matched; ``cue`` is the level the message's unpaired hints
+    would mean (``오늘이 마지막이야`` alone: plan), which the conversation's history may
+    turn into a crisis (:mod:`core.safety.trajectory`).
+    """
 
     crisis: bool
     signals: tuple[str, ...]
-    level: str  # "none" | "concern" | "crisis"
+    level: RiskLevel = RiskLevel.NONE
+    matches: tuple[Match, ...] = ()
+    cue: RiskLevel = RiskLevel.NONE
+
+    def __post_init__(self) -> None:
+        # Never fail open: a crisis flag without a level is ideation; a legacy or unknown
+        # level string never lowers a crisis.
+        try:
+            level = RiskLevel.parse(self.level)
+        except ValueError:
+            level = RiskLevel.NONE
+        if self.crisis and level < CRISIS_FROM:
+            level = RiskLevel.IDEATION
+        object.__setattr__(self, "level", level)
+        object.__setattr__(self, "crisis", bool(self.crisis) or level >= CRISIS_FROM)
+
+    @property
+    def risk_level(self) -> str:
+        """The level's label (``"plan"``), as the API and logs show it."""
+        return self.level.label
 
 
 def _rule_hits(rule: Rule, v: Views) -> tuple[list[tuple[int, int]], bool, bool]:
@@ -263,6 +310,7 @@ def pattern_signals(
     explained: set[str] | None = None,
     found: list[Span] | None = None,
     vetoed: set[str] | None = None,
+    matched: list[Match] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Crisis signals and concern hints from the lexicon.
 
@@ -271,7 +319,9 @@ def pattern_signals(
     Hints of crisis rules that their context explained (``졸업식에서 마지막 인사``) are also
     added to ``explained``, when given: they still pair with another hint, but not with the
     classifier, which cannot see that context either. ``found`` receives where each crisis
-    rule matched, ``vetoed`` the crisis rules whose own idiom guard rejected a match.
+    rule matched, ``vetoed`` the crisis rules whose own idiom guard rejected a match, and
+    ``matched`` every counted match with its graded level (distress rules only go there:
+    they set a level, never a signal that pairs).
     """
     crisis: list[str] = []
     concern: list[str] = []
@@ -286,11 +336,17 @@ def pattern_signals(
             crisis.append(f"phrase:{rule.name}")
             if found is not None:
                 found.extend((rule.name, rule.view, start, end) for start, end in spans)
+            if matched is not None:
+                _note(matched, rule, v, spans, CRISIS)
             continue
         if downgraded and rule.level == CRISIS:
             concern.append(f"hint:{rule.name}")
             if explained is not None:
                 explained.add(f"hint:{rule.name}")
+            continue
+        if rule.level == DISTRESS:
+            if spans and matched is not None:
+                _note(matched, rule, v, spans, DISTRESS)
             continue
         fresh = [
             (start, end)
@@ -300,7 +356,19 @@ def pattern_signals(
         taken.extend((rule.view, start, end) for start, end in spans)
         for n, _ in enumerate(fresh, start=1):
             concern.append(f"hint:{rule.name}" + (f"#{n}" if n > 1 else ""))
+        if fresh and matched is not None:
+            _note(matched, rule, v, fresh, rule.level)
     return crisis, concern
+
+
+def _note(
+    matched: list[Match], rule: Rule, v: Views, spans: list[tuple[int, int]], kind: str
+) -> None:
+    """Record ``rule``'s matches with the level each means where it stands."""
+    text = v.spaced if rule.view == "spaced" else v.compact
+    for start, end in spans:
+        risk = rule.risk if kind == DISTRESS else grade_match(rule.risk, text, start, end)
+        matched.append(Match(rule.name, rule.view, start, end, text[start:end], kind, risk))
 
 
 def _hangul(compact: str) -> str:
@@ -549,6 +617,7 @@ def _decide(
     prediction: Prediction | None,
     explained: frozenset[str] | set[str] = frozenset(),
     notes: tuple[str, ...] = (),
+    matched: tuple[Match, ...] = (),
 ) -> SafetyAssessment:
     signals = list(crisis) + list(notes)
     hints = sorted(set(concern))
@@ -562,14 +631,53 @@ def _decide(
         if not crisis and (unexplained or (best is not None and best[1] >= CLASSIFIER_ALONE)):
             signals.append("combo:classifier")
     signals.extend(h for h in hints if h not in signals)
+    signals.extend(dict.fromkeys(f"distress:{m.rule}" for m in matched if m.kind == DISTRESS))
+    level, cue = _level(signals, crisis, hints, unexplained, classifier, matched)
+    combo = any(s.startswith("combo:") for s in signals)
+    if not crisis and not combo and level is RiskLevel.DISTRESS and cue >= CRISIS_FROM:
+        # pain and a hint of last things in one message (``너무 힘들어 약 모아놨어``): the same
+        # pairing :mod:`core.safety.trajectory` makes across turns
+        signals.append("combo:distress")
+        level = cue
     is_crisis = bool(crisis) or any(s.startswith("combo:") for s in signals)
-    if is_crisis:
-        level = LEVEL_CRISIS
-    elif hints or notes or classifier is not None:
-        level = LEVEL_CONCERN
-    else:
-        level = NONE
-    return SafetyAssessment(is_crisis, tuple(signals), level)
+    if is_crisis and level < CRISIS_FROM:  # a crisis is never graded below the crisis reply
+        level = RiskLevel.IDEATION
+    return SafetyAssessment(is_crisis, tuple(signals), level, matched, cue)
+
+
+def _hint_risk(hint: str, risks: dict[str, RiskLevel]) -> RiskLevel:
+    if hint in MORPH_HINTS:
+        return MORPH_HINTS[hint]
+    return risks.get(hint_name(hint), RiskLevel.NONE)
+
+
+def _level(
+    signals: list[str],
+    crisis: list[str],
+    hints: list[str],
+    unexplained: list[str],
+    classifier: str | None,
+    matched: tuple[Match, ...],
+) -> tuple[RiskLevel, RiskLevel]:
+    """(the message's level, its cue): see :mod:`core.safety.grading` for the mapping."""
+    risks: dict[str, RiskLevel] = {}
+    for m in matched:
+        risks[m.rule] = max(risks.get(m.rule, RiskLevel.NONE), m.risk)
+    level = RiskLevel.NONE
+    for signal in crisis:
+        name = signal.removeprefix("phrase:")
+        level = max(level, risks[name] if name in risks else signal_level(signal))
+    hint_levels = [_hint_risk(h, risks) for h in hints]
+    if "combo:hints" in signals:
+        level = max(level, RiskLevel.PASSIVE, *hint_levels)
+    if "combo:classifier" in signals and classifier is not None:
+        level = max(level, signal_level(classifier), *hint_levels)
+    if level < RiskLevel.DISTRESS and (
+        any(m.kind == DISTRESS for m in matched) or RiskLevel.DISTRESS in hint_levels
+    ):
+        level = RiskLevel.DISTRESS
+    cue = max((_hint_risk(h, risks) for h in unexplained if can_cue(h)), default=RiskLevel.NONE)
+    return level, cue
 
 
 def _fallback(text: str) -> SafetyAssessment:
@@ -581,9 +689,9 @@ def _fallback(text: str) -> SafetyAssessment:
         hits = []
     if hits:
         return SafetyAssessment(
-            True, ("fallback:substring", *(f"phrase:{h}" for h in hits)), LEVEL_CRISIS
+            True, ("fallback:substring", *(f"phrase:{h}" for h in hits)), RiskLevel.IDEATION
         )
-    return SafetyAssessment(False, ("fallback:substring",), NONE)
+    return SafetyAssessment(False, ("fallback:substring",), RiskLevel.NONE)
 
 
 # Which pattern rules say the same as a morphology signal about a verb: when such a rule's
@@ -614,12 +722,24 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def _layers(v: Views) -> tuple[list[str], list[str], set[str], list[Span]]:
-    """Crisis signals, concern hints, explained hints and crisis spans of one message view."""
+@dataclass
+class _Found:
+    """What the layers found in one view of a message."""
+
+    crisis: list[str]
+    concern: list[str]
+    explained: set[str]
+    spans: list[Span]
+    matched: list[Match]
+
+
+def _layers(v: Views) -> _Found:
+    """Crisis signals, concern hints, explained hints, crisis spans and graded matches."""
     explained: set[str] = set()
     found: list[Span] = []
     vetoed: set[str] = set()
-    crisis, concern = pattern_signals(v, explained, found, vetoed)
+    matched: list[Match] = []
+    crisis, concern = pattern_signals(v, explained, found, vetoed, matched)
     fired = {c.removeprefix("phrase:") for c in crisis}
     try:
         for signal in morph_signals(v.compact):
@@ -629,7 +749,7 @@ def _layers(v: Views) -> tuple[list[str], list[str], set[str], list[Span]]:
     except Exception:
         log.exception("morphology unavailable for the crisis check; patterns only")
         concern.append("degraded:morph")
-    return crisis, concern, explained, found
+    return _Found(crisis, concern, explained, found, matched)
 
 
 def _set_aside(v: Views, found: list[Span]) -> tuple[Views, tuple[str, ...]] | None:
@@ -650,7 +770,8 @@ def _set_aside(v: Views, found: list[Span]) -> tuple[Views, tuple[str, ...]] | N
 
 
 def assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
-    """Decide whether a message is a crisis. Pure, fast, never raises, never fails open.
+    """Decide whether a message is a crisis and how serious. Pure, fast, never raises,
+    never fails open.
 
     A message longer than one window is judged whole and also window by window (windows of
     :data:`~core.limits.SAFETY_WINDOW_CHARS` that overlap): every layer, Kiwi included, then
@@ -692,29 +813,71 @@ def _assess_one(text: str, prediction: Prediction | None = None) -> SafetyAssess
     """
     try:
         v = views(text)
-        crisis, concern, explained, found = _layers(v)
+        f = _layers(v)
     except Exception:
         log.exception("crisis pattern layer failed; using the substring fallback")
         return _fallback(text)
     notes: tuple[str, ...] = ()
-    if crisis and found:
+    if f.crisis and f.spans:
         try:
-            aside = _set_aside(v, found)
+            aside = _set_aside(v, f.spans)
             if aside is not None:
                 rest, notes = aside
-                crisis, concern, explained, _ = _layers(rest)
+                f = _layers(rest)
         except Exception:  # the guards only ever lower a verdict: keep the full one
             log.exception("crisis guards failed; keeping the unguarded verdict")
             notes = ()
     try:
-        verdict = _decide(crisis, concern, prediction, explained, notes)
+        verdict = _decide(f.crisis, f.concern, prediction, f.explained, notes, tuple(f.matched))
     except Exception:
         log.exception("crisis decision failed; deciding on patterns alone")
-        return SafetyAssessment(bool(crisis), tuple(crisis), LEVEL_CRISIS if crisis else NONE)
-    try:  # the learned model only adds a signal; broken or missing, the rules decide alone
-        from core.safety.learned import with_learned
+        return SafetyAssessment(bool(f.crisis), tuple(f.crisis))
+    return with_learned(verdict, v)
 
-        return with_learned(verdict, v)
+
+def learned_level(result: object) -> tuple[tuple[str, ...], RiskLevel | None]:
+    """(signals, level) from what ``learned.learned_signals`` returned: a ``(signals,
+    level)`` pair, an object with ``signals`` and ``level``, or a bare list of signal names
+    (ungraded: level None)."""
+    if isinstance(result, tuple) and len(result) == 2 and not isinstance(result[0], str):
+        signals, level = result
+    elif hasattr(result, "signals") and hasattr(result, "level"):
+        signals, level = result.signals, result.level  # type: ignore[attr-defined]
+    else:
+        return (tuple(result) if result else ()), None  # type: ignore[call-overload]
+    signals = tuple(signals or ())
+    if not signals or level is None:
+        return signals, None
+    return signals, RiskLevel.parse(level)
+
+
+def with_learned(verdict: SafetyAssessment, v: Views) -> SafetyAssessment:
+    """The rules' verdict raised by the learned model (it never lowers one).
+
+    Consulted only when the rules saw no crisis: the rules grade what they recognise more
+    reliably than the model's level head, and skipping saves the encoder's ~13 ms.
+
+    Not consulted when a guard set a phrase aside (``guard:third-person``,
+    ``guard:recovered``): the rules then know whose words those are, and the rest of the
+    message was already checked again without them; the model cannot tell. Broken or
+    missing, the rules decide alone.
+    """
+    if verdict.crisis or any(s.startswith("guard:") for s in verdict.signals):
+        return verdict  # the rules' level stands; the encoder is not needed
+    try:
+        from core.safety.learned import learned_signals
+
+        signals, level = learned_level(learned_signals(v))
     except Exception:
         log.exception("learned crisis signal unavailable; rules only")
         return verdict
+    if not signals:
+        return verdict
+    if level is None:  # ungraded: a crisis of unknown kind, unless the rules saw one
+        level = verdict.level if verdict.crisis else RiskLevel.IDEATION
+    return replace(
+        verdict,
+        crisis=verdict.crisis or level >= CRISIS_FROM,
+        signals=(*verdict.signals, *signals),
+        level=max(level, verdict.level),
+    )

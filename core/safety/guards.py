@@ -25,7 +25,7 @@ RECOVERED = "recovered"
 _THIRD = (
     r"(?:친구|동생|언니|오빠|형|누나|엄마|아빠|어머니|아버지|어머님|아버님|부모님|아들|딸|남편|아내|와이프"
     r"|남친|여친|남자친구|여자친구|학생|제자|동료|후배|선배|지인|아이|조카|할머니|할아버지|손자|손녀|룸메"
-    r"|사촌|걔|그애|그사람|환자|내담자|팀원|직원|애인)"
+    r"|사촌|걔|그애|그사람|환자|내담자|팀원|직원|애인|주인공|캐릭터|캐릭|등장인물|남주|여주|악역|화자)"
 )
 # A first-person subject or object close before a match: the writer's own words.
 _FIRST_BEFORE = re.compile(

@@ -32,8 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from core.safety import encoder, ngram
-from core.safety.detector import LEVEL_CRISIS, SafetyAssessment
-from core.safety.levels_names import CRISIS_LEVELS, LEVELS
+from core.safety.levels import CRISIS_LEVELS, LEVELS
 from core.safety.normalize import Views
 
 log = logging.getLogger(__name__)
@@ -162,27 +161,14 @@ def judge(v: Views) -> Judgement | None:
         return None
 
 
-def learned_signals(v: Views) -> list[str]:
-    """``["learned:crisis"]`` when the model flags the message, else ``[]`` (never raises)."""
-    j = judge(v)
-    return [SIGNAL] if j is not None and j.crisis else []
-
-
-def with_learned(verdict: SafetyAssessment, v: Views) -> SafetyAssessment:
-    """The rules' verdict with the learned signal added: a crisis when the model fires,
-    every rule signal kept as it was (the model only ever raises a verdict).
-
-    Not consulted when a guard set a phrase aside (``guard:third-person``,
-    ``guard:recovered``): the rules then know whose words those are, and the rest of the
-    message was already checked again without them; the model cannot tell.
-    """
-    if verdict.crisis or any(s.startswith("guard:") for s in verdict.signals):
-        return verdict
+def learned_signals(v: Views) -> tuple[list[str], str | None]:
+    """``(["learned:crisis"], level)`` when the model flags the message, else ``([], None)``
+    (never raises). ``level`` is the level head's guess; the detector lets it raise, never
+    lower, what the rules saw (:func:`core.safety.detector.with_learned`)."""
     j = judge(v)
     if j is not None and j.crisis:
-        signals = (*verdict.signals, SIGNAL, f"learned-level:{j.level}")
-        return SafetyAssessment(True, signals, LEVEL_CRISIS)
-    return verdict
+        return [SIGNAL], j.level
+    return [], None
 
 
 def reset(model: CrisisModel | None = None, failed: bool = False) -> None:

@@ -7,7 +7,14 @@ Follow-ups check in gently instead of going back to light category answers.
 
 from __future__ import annotations
 
-from core.safety.hotlines import SUICIDE_PREVENTION, hotline_block
+from core.safety.hotlines import (
+    EMERGENCY,
+    HOTLINES,
+    SUICIDE_PREVENTION,
+    YOUTH,
+    hotline_block,
+)
+from core.safety.levels import RiskLevel
 
 _CRISIS = (
     "말해 줘서 정말 고마워요. 그런 마음이 들 만큼 지금 많이 힘들고 지쳐 있는 것 같아요. "
@@ -16,6 +23,21 @@ _CRISIS = (
     "{hotlines}\n\n"
     "가까이 있는 믿을 수 있는 사람 한 명에게 지금 연락해서 곁에 있어 달라고 말해 보면 "
     "좋겠어요. 저도 여기 있을게요. 괜찮다면 지금 어떤 마음인지 조금 더 들려줄래요?"
+)
+
+# Imminent danger: the emergency numbers come first, before any other word.
+_URGENT = (
+    "지금 바로 {em_number}에 전화해 주세요. ({em_note}, 24시간)\n"
+    "위험한 물건이나 장소에서 조금이라도 떨어져 주세요. 지금 혼자라면 가까운 사람에게도 바로 연락해 주세요.\n\n"
+    "말해 줘서 정말 고마워요. 당신이 살아 있기를 바라요. 전화가 어렵다면 문자로도 도움을 받을 수 있어요.\n"
+    "{hotlines}\n\n"
+    "저도 여기 있을게요. 지금 어디에 있는지, 안전한지 알려 줄래요?"
+)
+
+# Distress without a wish to die: one gentle line under the usual warm answer.
+_DISTRESS_LINE = (
+    "혼자 견디기 버거울 땐 {sp_name} {sp_number}나 {youth_name} {youth_number}에 "
+    "전화나 문자로 이야기해도 괜찮아요. 24시간 열려 있어요."
 )
 
 # One entry per follow-up turn; the last one repeats if safety mode lasts longer.
@@ -35,6 +57,42 @@ _FOLLOWUPS = (
 def crisis_reply() -> str:
     """The reply sent whenever a crisis is detected; it overrides any category answer."""
     return _CRISIS.format(hotlines=hotline_block())
+
+
+def urgent_reply() -> str:
+    """The reply for imminent danger (an act under way, means at hand, "now"): it leads
+    with the emergency numbers 119 / 112, then the crisis lines."""
+    others = tuple(h for h in HOTLINES if h is not EMERGENCY)
+    return _URGENT.format(
+        em_number=EMERGENCY.number,
+        em_note=EMERGENCY.note,
+        hotlines="\n".join("• " + h.line() for h in others),
+    )
+
+
+def distress_line() -> str:
+    """The one gentle line with the numbers in view added to a warm answer for distress."""
+    return _DISTRESS_LINE.format(
+        sp_name=SUICIDE_PREVENTION.name,
+        sp_number=SUICIDE_PREVENTION.number,
+        youth_name=YOUTH.name,
+        youth_number=YOUTH.number,
+    )
+
+
+def with_distress_line(answer: str) -> str:
+    """``answer`` (a category answer, a fallback) followed by :func:`distress_line`."""
+    return f"{answer.rstrip()}\n\n{distress_line()}"
+
+
+def reply_for_level(level: RiskLevel) -> str | None:
+    """The safety reply that replaces any other answer at ``level``, or None below the
+    crisis levels (distress keeps the usual answer, see :func:`with_distress_line`)."""
+    if level >= RiskLevel.IMMINENT:
+        return urgent_reply()
+    if level.crisis:
+        return crisis_reply()
+    return None
 
 
 def safety_followup_reply(turn: int) -> str:

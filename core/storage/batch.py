@@ -79,6 +79,7 @@ async def write_turns(
                 "confidence": m.confidence,
                 "crisis": m.crisis,
                 "signals": json.dumps(list(m.signals), ensure_ascii=False) if m.signals else None,
+                "risk_level": m.risk_level,
                 "model_id": m.model_id,
                 "latency_ms": m.latency_ms,
                 "created_at": m.created_at,

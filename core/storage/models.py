@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -64,6 +74,8 @@ class Message(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     crisis: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     signals: Mapped[str | None] = mapped_column(Text)  # JSON list of safety signals
+    # the safety check's RiskLevel of a user's message (0 none … 6 imminent); NULL before it
+    risk_level: Mapped[int | None] = mapped_column(SmallInteger)
     model_id: Mapped[str | None] = mapped_column(String(64))
     latency_ms: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

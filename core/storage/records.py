@@ -23,6 +23,7 @@ class MessageRow:
     signals: tuple[str, ...] = ()
     model_id: str | None = None
     latency_ms: float | None = None
+    risk_level: int | None = None  # a user message's RiskLevel value (0 none … 6 imminent)
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,8 @@ class TurnRecord:
                 {"id": m.id, "role": m.role, "text": m.text,
                  "created_at": m.created_at.isoformat(), "kind": m.kind,
                  "category": m.category, "confidence": m.confidence, "crisis": m.crisis,
-                 "signals": list(m.signals), "model_id": m.model_id,
-                 "latency_ms": m.latency_ms}
+                 "signals": list(m.signals), "risk_level": m.risk_level,
+                 "model_id": m.model_id, "latency_ms": m.latency_ms}
                 for m in self.messages
             ],
         }

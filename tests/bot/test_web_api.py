@@ -60,7 +60,7 @@ async def test_chat_answers_with_category_and_logs_the_turn(
     assert body["answer"] == SLEEP_ANSWER
     assert body["category"] == "증상/불면"
     assert body["confidence"] == pytest.approx(0.9)
-    assert body["crisis"] is False
+    assert body["crisis"] is False and body["risk_level"] == "none"
     assert body["kind"] == "answer"
     assert body["conversation_id"]
 
@@ -86,6 +86,7 @@ async def test_crisis_message_is_flagged_with_hotlines(client: httpx.AsyncClient
                                                        buddy: Buddy, tmp_path: Path) -> None:
     body = (await chat(client, CRISIS)).json()
     assert body["crisis"] is True
+    assert body["risk_level"] == "ideation"  # "죽고 싶어요": thoughts of dying
     assert body["kind"] == "crisis"
     assert "109" in body["answer"]
     assert buddy.writer is not None and await buddy.writer.flush(timeout=10)

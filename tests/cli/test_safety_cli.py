@@ -162,3 +162,33 @@ def test_an_unloadable_model_falls_back_to_patterns_and_says_so(
     assert result.exit_code == 0, result.output
     assert "--no-classifier" in result.output and "규칙+학습" in result.output
     assert "+분류기" not in result.output
+
+
+def _explain(text: str) -> dict[str, object]:
+    result = runner.invoke(app, ["explain", text, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_explain_names_the_level_the_rule_and_the_matched_words() -> None:
+    out = _explain("지금 옥상 난간이야")
+    assert out["risk_level"] == "imminent" and out["crisis"] is True
+    assert {"rule": "지금그곳", "view": "compact", "span": "지금옥상난간이야",
+            "level": "imminent", "kind": "crisis"} in out["matches"]  # type: ignore[operator]
+    learned = out["learned"]
+    assert isinstance(learned, dict) and (learned["score"] is not None or learned["note"])
+
+
+def test_explain_shows_the_guard_that_set_a_match_aside() -> None:
+    out = _explain("친구가 죽고 싶대")
+    assert out["risk_level"] == "none" and out["crisis"] is False
+    hits = {(h["rule"], h["span"], h["outcome"]) for h in out["hits"]}  # type: ignore[union-attr, index]
+    assert ("죽고싶", "죽고싶", "third-person") in hits
+
+
+def test_explain_shows_an_idiom_guard_and_prints_for_people_too() -> None:
+    out = _explain("배고파 죽겠다")
+    assert out["risk_level"] == "none"
+    assert any(h["outcome"] == "before-guard" for h in out["hits"])  # type: ignore[union-attr, index]
+    human = runner.invoke(app, ["explain", "요즘 너무 힘들어"])
+    assert human.exit_code == 0 and "distress" in human.output and "마음고통" in human.output

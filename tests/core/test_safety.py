@@ -17,6 +17,7 @@ from core.safety import (
     safety_followup_reply,
 )
 from core.safety.evaluate import evaluate_holdout, evaluate_test_set, evaluate_wellness
+from core.safety.levels import RiskLevel
 
 CRISIS_SET = Path(__file__).resolve().parents[2] / "data" / "crisis"
 WELLNESS = Path(__file__).resolve().parents[3] / "shared" / "data" / "wellness_dataset_original.csv"
@@ -90,7 +91,7 @@ def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_crisis_phrasings_are_flagged(text: str) -> None:
     verdict = assess(text)
-    assert verdict.crisis and verdict.level == "crisis"
+    assert verdict.crisis and verdict.level >= RiskLevel.PASSIVE
     assert verdict.signals, "every decision must say which signals fired"
 
 
@@ -178,7 +179,7 @@ def test_two_weak_goodbye_cues_flag_a_crisis_but_one_ordinary_farewell_does_not(
 def test_a_helper_or_a_recovered_past_gets_no_crisis_reply(text: str, guard: str) -> None:
     verdict = assess(text)
     assert not verdict.crisis
-    assert guard in verdict.signals and verdict.level == "concern"
+    assert guard in verdict.signals and verdict.level is RiskLevel.NONE
 
 
 @pytest.mark.parametrize(
@@ -437,7 +438,9 @@ def test_a_word_level_classifier_does_not_turn_ordinary_messages_into_crises(
 def test_moderate_classifier_needs_a_lexical_hint() -> None:
     assert not assess("오늘따라 모든 게 멀게 느껴져", _prediction("증상/자해", 0.5)).crisis
     assert assess("나 수면제 먹고 자려고", _prediction("증상/자해", 0.5)).crisis
-    assert assess("오늘따라 모든 게 멀게 느껴져", _prediction("증상/자해", 0.5)).level == "concern"
+    # a classifier guess alone is recorded but sets no level (no extra line in the reply)
+    moderate = assess("오늘따라 모든 게 멀게 느껴져", _prediction("증상/자해", 0.5))
+    assert moderate.level is RiskLevel.NONE and moderate.signals
 
 
 def test_non_crisis_categories_add_nothing() -> None:

@@ -15,6 +15,7 @@ import pytest
 from core import morph
 from core.safety import assess
 from core.safety import detector as d
+from core.safety.levels import RiskLevel
 from core.safety.normalize import views
 
 CRISIS_DIR = Path(__file__).resolve().parents[2] / "data" / "crisis"
@@ -73,9 +74,13 @@ def test_inflected_finality_language_still_reaches_kiwi(text: str) -> None:
 
 
 def test_everyday_messages_skip_kiwi() -> None:
-    for text in ("요즘 잠이 안 와서 힘들어요", "시험 망쳐서 우울해", "점심 뭐 먹을지 추천해줘"):
+    for text, level in (
+        ("요즘 잠이 안 와서 힘들어요", RiskLevel.NONE),
+        ("시험 망쳐서 우울해", RiskLevel.DISTRESS),  # pain without a wish to die
+        ("점심 뭐 먹을지 추천해줘", RiskLevel.NONE),
+    ):
         assert d.morph_input(text) is None and d.morph_inputs(text) == []
-        assert assess(text).level == "none"
+        assert assess(text).level is level
 
 
 def test_a_missing_kiwi_still_degrades_messages_it_would_skip(

@@ -17,7 +17,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.safety.levels_names import CRISIS_LEVELS, LEVELS
+from core.safety.levels import CRISIS_LEVELS, LEVELS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA = REPO_ROOT / "data"

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from core.safety import encoder, ngram
-from core.safety.levels_names import CRISIS_LEVELS, LEVELS
+from core.safety.levels import CRISIS_LEVELS, LEVELS
 from core.safety.normalize import views
 from training.crisis.corpus import DATA, Example, load
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.safety.levels_names import CRISIS_LEVELS, LEVELS
+from core.safety.levels import CRISIS_LEVELS, LEVELS
 from training.crisis.corpus import read_plain, read_tsv
 
 SEALED = Path(__file__).resolve().parents[2] / "data" / "crisis" / "sealed"

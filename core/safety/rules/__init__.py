@@ -1,0 +1,1 @@
+"""Crisis rules by family of meaning; ``core.safety.lexicon`` gathers them."""
