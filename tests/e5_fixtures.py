@@ -29,12 +29,18 @@ def quantise_q4(values: np.ndarray) -> tuple[bytes, np.ndarray]:
 
 
 def tiny_vocab() -> tuple[list[str], list[float]]:
-    """Specials, then every word (``▁word``) and character of the tiny data, then ``<mask>``."""
-    words = sorted({w for texts in TINY_DATA.values() for t in texts for w in t.split()})
-    chars = sorted({c for w in words for c in w} | {"\u2581"})
-    pieces = SPECIAL + ["\u2581" + w for w in words] + chars + ["<mask>"]
-    scores = [0.0] * 4 + [-5.0] * len(words) + [-10.0] * len(chars) + [0.0]
-    return pieces, scores
+    """Specials, word-initial and inner pieces of one or two characters, then ``<mask>``.
+
+    Two-character pieces (``▁우울``, ``해요``) are shared between sentences of a category,
+    so a model with frozen embeddings can still tell the categories apart.
+    """
+    words = {w for texts in TINY_DATA.values() for t in texts for w in t.split()}
+    starts = {"\u2581" + w[:k] for w in words for k in (1, 2) if len(w) >= k}
+    inner = {w[i : i + k] for w in words for k in (1, 2) for i in range(1, len(w) - k + 1)}
+    chars = {c for w in words for c in w} | {"\u2581"}
+    pieces = sorted(starts | inner | chars)
+    scores = [-10.0 + 3.0 * len(p.lstrip("\u2581")) for p in pieces]  # longer pieces win
+    return SPECIAL + pieces + ["<mask>"], [0.0] * 4 + scores + [0.0]
 
 
 def write_tiny_q4(path: Path, hidden: int = 64, layers: int = 2, heads: int = 2,
@@ -59,8 +65,10 @@ def write_tiny_q4(path: Path, hidden: int = 64, layers: int = 2, heads: int = 2,
     payloads, expected = [], {}
     for name, (shape, dtype) in shapes.items():
         values = rng.normal(0, 0.1, size=shape).astype(np.float32)
+        if name.endswith(".b"):  # as BERT starts: biases 0, LayerNorm scales 1
+            values[:] = 0.0
         if name.endswith("ln.w"):
-            values += 1.0
+            values[:] = 1.0
         if dtype == 1:
             raw, expected[name] = quantise_q4(values)
         else:
