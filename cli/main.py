@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, bench, db, logs, safety, serve, train
+from cli import ask, base, bench, db, logs, safety, serve, train
 from cli.common import setup_logging
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.command()(ask.ask)
 app.command()(ask.chat)
 app.command()(serve.serve)
 train.register(app)
+app.add_typer(base.app, name="base")
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
 app.add_typer(logs.app, name="logs")

@@ -53,7 +53,8 @@ def _print_metrics(m: dict[str, Any]) -> None:
 def train(
     data: list[Path] = typer.Option(..., "--data", help="Data file or folder (repeatable)"),
     out: Path = typer.Option(..., "--out", help="Model folder to write"),
-    backend: str = typer.Option("linear", "--backend", help="linear (default) or kobert"),
+    backend: str = typer.Option("linear", "--backend", help="linear (default), or transformer: fine-tune a BERT-family --base "
+                 "(kobert is its older name)"),
     seed: int = typer.Option(42, "--seed", help="Random seed (split and training)"),
     eval_split: float = typer.Option(
         0.0, "--eval-split", help="Hold out this share (e.g. 0.2) and write metrics.json"
@@ -64,14 +65,14 @@ def train(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
     base: str | None = typer.Option(
         None, "--base",
-        help="kobert: pre-trained encoder, a Hugging Face id (default monologg/kobert) or a "
-        "local folder with config.json, weights, tokenizer_78b3253a26.model and vocab.txt",
+        help="transformer: pre-trained encoder, a Hugging Face id (default monologg/kobert) or "
+        "a local folder with config.json, weights and tokenizer files (e.g. `buddy base e5`)",
     ),
     config: Path | None = typer.Option(
-        None, "--config", help="kobert: JSON file of training arguments (see training_args.json)"
+        None, "--config", help="transformer: JSON file of training arguments (see training_args.json)"
     ),
     resume: bool = typer.Option(
-        False, "--resume", help="kobert: continue an interrupted run from OUT/checkpoints"
+        False, "--resume", help="transformer: continue an interrupted run from OUT/checkpoints"
     ),
 ) -> None:
     """Train a model folder from wellness CSV/XLSX, Buddy JSONL or seed text files."""
@@ -82,8 +83,8 @@ def train(
     options = _options(set_)
     kobert_options = {"base": base, "config": str(config) if config else None,
                       "resume": resume or None}
-    if backend != "kobert" and any(kobert_options.values()):
-        fail("--base, --config and --resume apply to --backend kobert only")
+    if backend not in ("transformer", "kobert") and any(kobert_options.values()):
+        fail("--base, --config and --resume apply to --backend transformer (or kobert) only")
     options.update({k: v for k, v in kobert_options.items() if v is not None})
     try:
         summary = run_train(data, out, backend=backend, seed=seed, eval_split=eval_split,

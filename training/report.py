@@ -354,7 +354,7 @@ def refresh_model_card(folder: Path) -> None:
         backend = read_manifest(folder).backend
     except ModelError:
         return
-    if backend == "kobert":
+    if backend in ("transformer", "kobert"):
         from training.kobert.save import write_model_card
 
         write_model_card(folder)

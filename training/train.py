@@ -38,7 +38,7 @@ def _train_kobert(dataset: Dataset, out_dir: Path, seed: int, data_hash: str,
         from training.kobert import train_kobert  # written by the KoBERT engineer
     except ImportError as exc:
         raise ValueError(
-            f"the kobert backend is not available ({exc}); install the extra with "
+            f"the transformer backend is not available ({exc}); install the extra with "
             "`pip install -e '.[kobert]'`"
         ) from exc
     return train_kobert(dataset, out_dir, seed=seed, data_hash=data_hash, **options)
@@ -47,7 +47,11 @@ def _train_kobert(dataset: Dataset, out_dir: Path, seed: int, data_hash: str,
 # the file, inside a model folder, recording a held-out split's parameters
 SPLIT_FILE = "split.json"
 
-TRAINERS: dict[str, Trainer] = {"linear": _train_linear, "kobert": _train_kobert}
+# "transformer" fine-tunes any BERT-family base (KoBERT by default, e5 from `buddy base e5`);
+# "kobert" is its older name, kept so existing commands and configs still work.
+TRAINERS: dict[str, Trainer] = {
+    "linear": _train_linear, "transformer": _train_kobert, "kobert": _train_kobert,
+}
 
 
 def register(name: str, trainer: Trainer) -> None:

@@ -1,10 +1,13 @@
-"""The KoBERT backend: a fine-tuned BERT encoder served from a model folder.
+"""The transformer backend: a fine-tuned BERT-family encoder served from a model folder.
 
-A KoBERT model folder (written by ``buddy train --backend kobert``) holds, beside the
+One backend for any BERT-family base with its own tokenizer — KoBERT, multilingual-e5
+(``buddy base e5``) or a hub model. A model folder (written by ``buddy train --backend
+transformer``; ``kobert`` is the older name and its folders still load) holds, beside the
 manifest and ``answers.json`` of :mod:`core.classify.model_folder`:
 
 - ``config.json`` and ``model.safetensors`` — the encoder plus its classification head;
-- ``tokenizer_78b3253a26.model`` (SentencePiece) and ``vocab.txt`` — KoBERT's tokenizer.
+- the base's tokenizer files: ``tokenizer_78b3253a26.model`` (SentencePiece) and
+  ``vocab.txt`` for KoBERT, ``tokenizer.json`` + ``tokenizer_config.json`` for the others.
 
 torch and transformers are imported only when a model is loaded, so the core (and the
 embedded default classifier) keeps working on a machine without them.
@@ -36,7 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BACKEND = "kobert"
+BACKEND = "transformer"
+# Folders written before the backend was generalised say "kobert"; both load the same way.
+BACKENDS = ("transformer", "kobert")
 SPM_FILE = "tokenizer_78b3253a26.model"
 VOCAB_FILE = "vocab.txt"
 TOKENIZER_CONFIG = "tokenizer_config.json"
@@ -89,7 +94,7 @@ def load_kobert_tokenizer(folder: Path) -> Any:
     except Exception as exc:  # sentencepiece and transformers raise many kinds
         raise ModelError(
             f"The tokenizer files in {folder} cannot be read ({exc}). Copy them again from "
-            "the base model or retrain with `buddy train --backend kobert`."
+            "the base model or retrain with `buddy train --backend transformer`."
         ) from exc
     raise ModelError(
         f"{folder} has no tokenizer: expected {SPM_FILE} and {VOCAB_FILE} (KoBERT) or "
@@ -174,16 +179,16 @@ class KoBertClassifier:
         """
         folder = Path(folder)
         manifest = read_manifest(folder)
-        if manifest.backend != BACKEND:
+        if manifest.backend not in BACKENDS:
             raise ModelError(
-                f"{folder} holds a '{manifest.backend}' model, not a KoBERT one; "
+                f"{folder} holds a '{manifest.backend}' model, not a transformer one; "
                 "load it through core.classify.loader.load_model instead."
             )
         for name in (CONFIG_FILE, WEIGHTS_FILE):
             if not (folder / name).is_file():
                 raise ModelError(
                     f"{folder} is incomplete: {name} is missing. "
-                    "Retrain with `buddy train --backend kobert`."
+                    "Retrain with `buddy train --backend transformer`."
                 )
         torch, transformers = _require_torch()
         try:
@@ -221,7 +226,7 @@ class KoBertClassifier:
         model.eval()
         max_length = int(manifest.extra.get("max_length", DEFAULT_MAX_LENGTH))
         model_id = manifest.model_id or f"kobert-{_fingerprint(folder)}"
-        log.info("loaded KoBERT model %s (%d labels) from %s", model_id, len(manifest.labels), folder)
+        log.info("loaded transformer model %s (%d labels) from %s", model_id, len(manifest.labels), folder)
         return cls(model, tokenizer, manifest.labels, model_id=model_id, max_length=max_length)
 
     def predict(self, texts: Sequence[str], top_k: int = 3) -> list[Prediction]:

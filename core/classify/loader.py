@@ -17,10 +17,12 @@ from core.errors import ModelError
 # backend name → (module, class); the class must offer ``load(folder) -> Classifier``.
 BACKENDS: dict[str, tuple[str, str]] = {
     "linear": ("core.classify.linear", "LinearClassifier"),
-    "kobert": ("core.classify.kobert", "KoBertClassifier"),
+    "transformer": ("core.classify.kobert", "KoBertClassifier"),
+    "kobert": ("core.classify.kobert", "KoBertClassifier"),  # the transformer backend's old name
 }
 
 _HINTS = {
+    "transformer": "install the KoBERT extra (`pip install -e '.[kobert]'`) or use a linear model",
     "kobert": "install the KoBERT extra (`pip install -e '.[kobert]'`) or use a linear model",
 }
 

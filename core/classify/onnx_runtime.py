@@ -1,4 +1,4 @@
-"""The fast KoBERT serving path: the fine-tuned model as int8 ONNX, run by ONNX Runtime.
+"""The fast serving path of transformer models (KoBERT, e5, ...): the fine-tuned model as int8 ONNX, run by ONNX Runtime.
 
 Why: fp32 eager PyTorch spends ~50 ms of a 2-core CPU on one short message. The same
 network exported to ONNX with its weight matrices quantised to int8 (per output channel,
@@ -7,7 +7,7 @@ instructions, keeps top-1 agreement with the fp32 model (checked by ``buddy benc
 inference``), and needs a quarter of the memory. ONNX Runtime releases the GIL while it
 computes, so the event loop keeps serving while a batch runs.
 
-Files, beside the KoBERT model folder's own (see :mod:`core.classify.kobert`):
+Files, beside the transformer model folder's own (see :mod:`core.classify.kobert`):
 
 - ``model.int8.onnx`` — the quantised graph with its weights inside (protobuf, no pickle);
 - ``model.int8.json`` — what it was exported from: the fingerprint of ``model.safetensors``,
@@ -15,7 +15,7 @@ Files, beside the KoBERT model folder's own (see :mod:`core.classify.kobert`):
   PyTorch and says how to re-export).
 
 :func:`export_onnx` writes both; :func:`load_serving_classifier` picks the fastest up-to-date
-backend for a KoBERT folder. onnxruntime, onnx and torch are imported only when used.
+backend for a transformer folder. onnxruntime, onnx and torch are imported only when used.
 """
 
 from __future__ import annotations
@@ -130,15 +130,18 @@ def _quantize(src: Path, dst: Path) -> None:
 
 
 def export_onnx(folder: Path, *, quantize: bool = True) -> Path:
-    """Write ``model.int8.onnx`` (+ ``model.int8.json``) into a trained KoBERT model folder.
+    """Write ``model.int8.onnx`` (+ ``model.int8.json``) into a trained transformer model folder.
 
     Called after ``buddy train --backend kobert``; safe to run again (it replaces the old
     export). Raises :class:`ModelError` when the folder cannot be read.
     """
     folder = Path(folder)
+    from core.classify.kobert import BACKENDS
+
     manifest = read_manifest(folder)
-    if manifest.backend != "kobert":
-        raise ModelError(f"{folder} holds a '{manifest.backend}' model; only KoBERT is exported.")
+    if manifest.backend not in BACKENDS:
+        raise ModelError(
+            f"{folder} holds a '{manifest.backend}' model; only transformer models are exported.")
     if not (folder / WEIGHTS_FILE).is_file():
         raise ModelError(f"{folder} has no {WEIGHTS_FILE}. Retrain with `buddy train --backend kobert`.")
     try:
@@ -219,7 +222,7 @@ def _sub_batches(lengths: Sequence[int], max_batch: int) -> list[list[int]]:
 
 
 class OnnxKoBertClassifier:
-    """A KoBERT model folder served from its int8 ONNX export, behind :class:`Classifier`."""
+    """A transformer model folder served from its int8 ONNX export, behind :class:`Classifier`."""
 
     def __init__(
         self,
@@ -249,12 +252,12 @@ class OnnxKoBertClassifier:
     @classmethod
     def load(cls, folder: Path, threads: int | None = None) -> OnnxKoBertClassifier:
         """Load the folder's ONNX export; refuses a missing or stale one with the fix."""
-        from core.classify.kobert import load_kobert_tokenizer
+        from core.classify.kobert import BACKENDS, load_kobert_tokenizer
 
         folder = Path(folder)
         manifest = read_manifest(folder)
-        if manifest.backend != "kobert":
-            raise ModelError(f"{folder} holds a '{manifest.backend}' model, not a KoBERT one.")
+        if manifest.backend not in BACKENDS:
+            raise ModelError(f"{folder} holds a '{manifest.backend}' model, not a transformer one.")
         if not (folder / ONNX_FILE).is_file():
             raise ModelError(f"{folder} has no {ONNX_FILE}; create it with export_onnx({folder}).")
         if (folder / WEIGHTS_FILE).is_file() and not export_is_current(folder):
@@ -272,7 +275,7 @@ class OnnxKoBertClassifier:
             )
         max_length = int(manifest.extra.get("max_length", DEFAULT_MAX_LENGTH))
         base_id = manifest.model_id or f"kobert-{weights_fingerprint(folder)[:12]}"
-        log.info("loaded int8 ONNX KoBERT %s (%d labels) from %s", base_id,
+        log.info("loaded int8 ONNX transformer %s (%d labels) from %s", base_id,
                  len(manifest.labels), folder)
         return cls(session, tokenizer, manifest.labels, model_id=f"{base_id}+int8",
                    max_length=max_length)
@@ -339,7 +342,7 @@ def load_current_export(folder: Path, threads: int | None = None) -> OnnxKoBertC
 
 
 def load_serving_classifier(folder: Path, threads: int | None = None) -> Classifier:
-    """The fastest faithful classifier for a KoBERT folder: int8 ONNX when its export is
+    """The fastest faithful classifier for a transformer folder: int8 ONNX when its export is
     current and onnxruntime is installed, else fp32 PyTorch.
     """
     from core.classify.kobert import KoBertClassifier

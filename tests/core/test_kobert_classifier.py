@@ -10,7 +10,7 @@ from pathlib import Path
 import kobert_fixtures
 import pytest
 
-from core.classify.model_folder import MANIFEST
+from core.classify.model_folder import MANIFEST, read_manifest
 from core.errors import ModelError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_the_loader_serves_a_kobert_folder(model_dir):
 
     model = load_model(model_dir)
     assert isinstance(model, KoBertClassifier)
-    assert model.model_id.startswith("kobert-")
+    assert model.model_id == read_manifest(model_dir).model_id  # "<base name>-<weights hash>"
     assert list(model.labels) == sorted(kobert_fixtures.TINY_DATA)
 
     [p] = model.predict(["밤에 잠을 못 자요"], top_k=3)
@@ -114,7 +114,7 @@ def test_a_folder_of_another_backend_is_refused(model_dir, tmp_path):
     manifest = json.loads((other / MANIFEST).read_text(encoding="utf-8"))
     manifest["backend"] = "linear"
     (other / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(ModelError, match="not a KoBERT"):
+    with pytest.raises(ModelError, match="not a transformer one"):
         KoBertClassifier.load(other)
 
 

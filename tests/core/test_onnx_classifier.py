@@ -193,7 +193,7 @@ def test_exporting_a_linear_folder_is_refused(tmp_path):
     from core.classify.onnx_runtime import export_onnx
 
     write_manifest(tmp_path, Manifest(backend="linear", labels=["a", "b"]), {})
-    with pytest.raises(ModelError, match="only KoBERT"):
+    with pytest.raises(ModelError, match="only transformer models"):
         export_onnx(tmp_path)
 
 

@@ -38,7 +38,7 @@ def test_training_writes_a_model_folder_the_core_can_serve(tiny_base, tiny_data,
     assert pickled == []
 
     manifest = read_manifest(out)
-    assert manifest.backend == "kobert"
+    assert manifest.backend == "transformer"
     assert manifest.labels == sorted(tiny_data.categories)
     assert manifest.data_hash == "d" * 64
     assert read_answers(out)["증상/불면"] == tiny_data.answers["증상/불면"]

@@ -1,6 +1,8 @@
-"""KoBERT fine-tuning: data, model, loop, checkpoints and the model-folder writer.
+"""Transformer fine-tuning (KoBERT, e5 or any BERT-family base): data, model, loop,
+checkpoints and the model-folder writer. The package keeps its first name, ``kobert``.
 
-:func:`train_kobert` is what ``buddy train --backend kobert`` calls (through the backend
+:func:`train_kobert` is what ``buddy train --backend transformer`` (alias ``kobert``) calls
+(through the backend
 registry in :mod:`training.train`); :func:`run_training` does the work and is shared with
 ``python -m training.kobert``, the entry point for ``accelerate launch`` on several GPUs.
 """
@@ -14,9 +16,9 @@ from typing import Any
 
 from core.dataset.records import Dataset
 from core.errors import ConfigError
-from training.kobert.args import KoBertArgs
+from training.kobert.args import KoBertArgs, TransformerArgs
 
-__all__ = ["KoBertArgs", "run_training", "train_kobert"]
+__all__ = ["KoBertArgs", "TransformerArgs", "run_training", "train_kobert", "train_transformer"]
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +83,13 @@ def train_kobert(
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(
-            f"unknown kobert options {unknown}; known: {', '.join(sorted(known))}, "
+            f"unknown transformer options {unknown}; known: {', '.join(sorted(known))}, "
             "config, keep_checkpoints"
         )
     options.setdefault("seed", seed)
     args = KoBertArgs.from_json(Path(config), **options) if config else KoBertArgs(**options)
     run_training(dataset, Path(out_dir), args, data_hash=data_hash, keep_checkpoints=keep)
     return KoBertClassifier.load(Path(out_dir))
+
+
+train_transformer = train_kobert

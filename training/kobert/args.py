@@ -1,6 +1,6 @@
-"""Every KoBERT training setting in one dataclass, reproducible from one JSON file.
+"""Every transformer training setting in one dataclass, reproducible from one JSON file.
 
-``buddy train --backend kobert --config args.json`` reads the same fields that the
+``buddy train --backend transformer --config args.json`` reads the same fields that the
 command-line options set; the model folder keeps the values actually used as
 ``training_args.json`` so anyone can retrain the same model.
 """
@@ -20,12 +20,14 @@ PRECISION_CHOICES = ("auto", "no", "fp16", "bf16")
 
 
 @dataclass
-class KoBertArgs:
-    """Settings for one KoBERT fine-tuning run (each field's ``help`` says what it does)."""
+class TransformerArgs:
+    """Settings for one fine-tuning run of a BERT-family base (each field's ``help`` says what
+    it does). The default base is KoBERT; ``buddy base e5`` writes another one offline."""
 
     base: str = field(
         default="monologg/kobert",
-        metadata={"help": "Hugging Face id or local folder of the pre-trained KoBERT encoder."},
+        metadata={"help": "Hugging Face id or local folder of the pre-trained encoder "
+                          "(KoBERT, or e.g. a folder written by `buddy base e5`)."},
     )
     epochs: int = field(default=10, metadata={"help": "Most passes over the training data."})
     batch_size: int = field(default=32, metadata={"help": "Utterances per device per step."})
@@ -68,12 +70,27 @@ class KoBertArgs:
         default=False, metadata={"help": "Continue from the last checkpoint in OUT/checkpoints."}
     )
     progress: bool = field(default=True, metadata={"help": "Show a progress bar."})
+    freeze_embeddings: bool = field(
+        default=False,
+        metadata={"help": "Keep the word embeddings fixed: most of a multilingual base's "
+                          "weights, rarely worth their optimizer state on a small dataset."},
+    )
+    freeze_layers: int = field(
+        default=0, metadata={"help": "Keep the lowest N encoder layers fixed (faster steps)."}
+    )
+    time_budget_min: float = field(
+        default=0.0,
+        metadata={"help": "Stop after the epoch that would overrun this many minutes of "
+                          "training (0: no limit); the best epoch so far is kept."},
+    )
 
     def __post_init__(self) -> None:
         if self.balance not in BALANCE_CHOICES:
             raise ConfigError(f"balance must be one of {', '.join(BALANCE_CHOICES)}")
         if self.precision not in PRECISION_CHOICES:
             raise ConfigError(f"precision must be one of {', '.join(PRECISION_CHOICES)}")
+        if self.freeze_layers < 0 or self.time_budget_min < 0:
+            raise ConfigError("freeze_layers and time_budget_min must not be negative")
         for name in ("epochs", "batch_size", "grad_accum", "max_length", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -90,7 +107,7 @@ class KoBertArgs:
         return path
 
     @classmethod
-    def from_json(cls, path: Path, **overrides: Any) -> KoBertArgs:
+    def from_json(cls, path: Path, **overrides: Any) -> TransformerArgs:
         """Read arguments from a JSON file; ``overrides`` (e.g. CLI options) win."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -115,3 +132,7 @@ class KoBertArgs:
             default = None if f.default is MISSING else f.default
             rows.append((f.name, default, str(f.metadata.get("help", ""))))
         return rows
+
+
+# The class's first name, from when KoBERT was the only base; configs and imports still use it.
+KoBertArgs = TransformerArgs

@@ -1,7 +1,7 @@
-"""Write a finished KoBERT run as a Buddy model folder, with its model card.
+"""Write a finished transformer run (KoBERT, e5, ...) as a Buddy model folder, with its card.
 
 Folder contents: ``model.safetensors`` + ``config.json`` (``save_pretrained`` with
-safetensors), the tokenizer files, ``buddy_model.json`` (backend "kobert"),
+safetensors), the tokenizer files, ``buddy_model.json`` (backend "transformer"),
 ``answers.json``, ``training_args.json``, ``training_history.json`` and ``README.md``,
 the model card. :func:`write_model_card` can be called again after ``buddy evaluate``
 has written ``metrics.json``, so the card always shows the latest figures.
@@ -78,13 +78,19 @@ def save_model_folder(
         backend=BACKEND,
         labels=list(result.labels),
         data_hash=data_hash,
-        model_id=f"kobert-{_file_hash(out / WEIGHTS_FILE)[:12]}",
+        model_id=f"{_base_name(args.base)}-{_file_hash(out / WEIGHTS_FILE)[:12]}",
         extra=extra,
     )
     write_manifest(out, manifest, kept)
     write_model_card(out)
-    log.info("saved KoBERT model %s to %s", manifest.model_id, out)
+    log.info("saved transformer model %s to %s", manifest.model_id, out)
     return out
+
+
+def _base_name(base: str) -> str:
+    """A short name for model ids: ``monologg/kobert`` → ``kobert``, ``/x/e5-base`` → ``e5-base``."""
+    name = Path(str(base).rstrip("/")).name.lower()
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in name)[:32] or "transformer"
 
 
 def _fmt(value: Any) -> str:
@@ -107,9 +113,9 @@ def write_model_card(folder: Path) -> Path:
         )
         extra.setdefault("n_test", split.get("n_test"))
     lines = [
-        f"# Buddy KoBERT classifier `{manifest.model_id}`",
+        f"# Buddy transformer classifier `{manifest.model_id}`",
         "",
-        "A BERT encoder fine-tuned to put a Korean utterance into one of "
+        "A BERT-family encoder fine-tuned to put a Korean utterance into one of "
         f"{len(manifest.labels)} wellness-conversation categories, so that Buddy (버디) can "
         "answer it with a reply written for that category.",
         "",
@@ -137,7 +143,7 @@ def write_model_card(folder: Path) -> Path:
         f"{', stopped early' if extra.get('stopped_early') else ''}), updates: "
         f"{extra.get('updates', '?')}",
         "- Settings: see `training_args.json`; retrain with "
-        "`buddy train --backend kobert --config training_args.json --data DATA --out DIR`.",
+        "`buddy train --backend transformer --config training_args.json --data DATA --out DIR`.",
     ]
     if history:
         lines += ["", "| epoch | train loss | val accuracy | val macro-F1 |", "|---|---|---|---|"]

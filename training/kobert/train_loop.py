@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,14 @@ def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str,
     ]
 
 
+def _out_of_time(budget_min: float, started: float, epochs_run: int) -> bool:
+    """True when one more epoch, as long as the mean so far, would pass the budget."""
+    if budget_min <= 0 or epochs_run <= 0:
+        return False
+    elapsed = time.monotonic() - started
+    return elapsed + elapsed / epochs_run > budget_min * 60
+
+
 def _validate(model: Any, loader: DataLoader, accelerator: Any) -> dict[str, float]:
     """Accuracy and macro-F1 (over categories present in validation) on every process."""
     model.eval()
@@ -121,7 +130,7 @@ def fine_tune(
     set_seed(args.seed)
     val = val if val is not None and val.examples else None
     labels = sorted(set(train.categories) | set(val.categories if val else []))
-    model, tokenizer = build_model(args.base, labels)
+    model, tokenizer = build_model(args.base, labels, args.freeze_embeddings, args.freeze_layers)
 
     train_data = EncodedDataset(train, tokenizer, labels, args.max_length)
     collate = PadCollator(int(tokenizer.pad_token_id))
@@ -167,11 +176,14 @@ def fine_tune(
         disable=not (args.progress and accelerator.is_local_main_process),
     )
     stopped_early = False
+    started = time.monotonic()
     last_f1 = state.history[-1].get("val_macro_f1") if state.history else None
+    first_epoch = state.epochs_done
     try:
         for epoch in range(state.epochs_done, args.epochs):
             if args.max_steps and state.global_step >= args.max_steps:
                 break
+            epoch_started = time.monotonic()
             set_seed(args.seed + epoch)
             if sampler is not None:
                 sampler.generator.manual_seed(args.seed + epoch)
@@ -203,6 +215,7 @@ def fine_tune(
                 "epoch": epoch + 1,
                 "step": state.global_step,
                 "train_loss": sum(losses) / max(1, len(losses)),
+                "train_seconds": round(time.monotonic() - epoch_started, 1),
             }
             score = record["train_loss"] * -1.0  # without validation: the lowest loss wins
             if val_loader is not None:
@@ -226,6 +239,11 @@ def fine_tune(
             if val_loader is not None and state.bad_epochs >= args.patience:
                 stopped_early = True
                 log.info("no better validation macro-F1 for %d epochs: stopping", args.patience)
+                break
+            if _out_of_time(args.time_budget_min, started, epoch + 1 - first_epoch):
+                stopped_early = True
+                log.info("another epoch would overrun %.0f minutes: stopping",
+                         args.time_budget_min)
                 break
     except KeyboardInterrupt:
         log.warning("interrupted; continue later with --resume (checkpoints in %s)", ckpt_dir)
