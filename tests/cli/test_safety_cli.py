@@ -32,6 +32,17 @@ def small_classifier(monkeypatch: pytest.MonkeyPatch) -> list[Path | None]:
     return asked
 
 
+@pytest.fixture
+def without_learned_model() -> object:
+    """The rules alone, so the classifier's own contribution is what is measured (the learned
+    model reads this hint's meaning itself; tests/core/test_safety_learned.py measures it)."""
+    from core.safety import learned
+
+    learned.reset(None, failed=True)
+    yield
+    learned.reset(None)
+
+
 def _test_set(folder: Path, positives: list[str], negatives: list[str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "positives.txt").write_text("\n".join(positives) + "\n", encoding="utf-8")
@@ -105,7 +116,7 @@ def test_wrong_csv_names_the_expected_columns(tmp_path: Path) -> None:
 
 
 def test_both_figures_are_reported_and_the_classifier_adds_what_the_bot_would_catch(
-    tmp_path: Path,
+    tmp_path: Path, without_learned_model: None,
 ) -> None:
     folder = _test_set(tmp_path / "set", ["죽고 싶어", NEEDS_CLASSIFIER], ["배고파 죽겠다"])
     result = runner.invoke(app, ["eval", "--test-set", str(folder), "--json"])
@@ -119,7 +130,9 @@ def test_both_figures_are_reported_and_the_classifier_adds_what_the_bot_would_ca
     assert "규칙+학습" in table.output and "+분류기" in table.output
 
 
-def test_check_judges_what_the_bot_decides_with(tmp_path: Path) -> None:
+def test_check_judges_what_the_bot_decides_with(
+    tmp_path: Path, without_learned_model: None
+) -> None:
     folder = _test_set(tmp_path / "set", ["죽고 싶어", NEEDS_CLASSIFIER], ["배고파 죽겠다"])
     wellness = str(_wellness(tmp_path / "w.csv"))
     args = ["eval", "--test-set", str(folder), "--wellness", wellness, "--check"]

@@ -65,7 +65,7 @@ def test_switched_off_it_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_a_missing_model_leaves_the_rules_in_charge(model_state: learned.CrisisModel) -> None:
     learned.reset(None, failed=True)
-    assert learned.learned_signals(views("이번 생은 여기까지인 듯")) == []
+    assert learned.learned_signals(views("이번 생은 여기까지인 듯")) == ([], None)
     rules_only = assess("죽고 싶어")
     assert rules_only.crisis and learned.SIGNAL not in rules_only.signals
 

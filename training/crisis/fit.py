@@ -32,7 +32,7 @@ from training.crisis.corpus import DATA, Example, load
 log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "core" / "safety" / "models"
-NGRAM_C = 4.0
+NGRAM_C = 16.0
 E5_C = 4.0
 # Out-of-fold false alarms allowed on the (hard) training negatives, and the share of
 # out-of-fold positives the gate must let through to the encoder.
