@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core.safety import crisis_reply
+from core.limits import MAX_TEXT_CHARS
+from core.safety.levels import RiskLevel
+from core.safety.replies import crisis_reply, urgent_reply
 from core.text import normalize
 
 log = logging.getLogger(__name__)
 
-# The adapters accept at most 20,000 characters; the crisis check reads all of them.
-REFUSAL_CHECK_CHARS = 20_000
+# The adapters accept at most this many characters; the crisis check reads all of them.
+REFUSAL_CHECK_CHARS = MAX_TEXT_CHARS
 
 STOPPING = (
     "버디가 잠시 점검 중이에요. 조금 뒤에 다시 말을 걸어 주세요. "
@@ -33,6 +35,7 @@ class Refusal:
 
     text: str
     crisis: bool
+    risk_level: str = "none"  # the level's label, as the web API returns it
 
 
 def refusal(text: str | None, *, english: bool = False) -> Refusal:
@@ -48,5 +51,6 @@ def refusal(text: str | None, *, english: bool = False) -> Refusal:
     if verdict is not None and verdict.crisis:
         log.warning("crisis message arrived during shutdown; crisis reply sent (signals: %s)",
                     ", ".join(verdict.signals))
-        return Refusal(crisis_reply(), True)
+        urgent = verdict.level >= RiskLevel.IMMINENT
+        return Refusal(urgent_reply() if urgent else crisis_reply(), True, verdict.level.label)
     return Refusal(f"{STOPPING} {STOPPING_EN}" if english else STOPPING, False)

@@ -325,7 +325,8 @@ def _api_router(buddy: Buddy) -> APIRouter:
                 return _unavailable()
             log.info("web crisis message during shutdown; crisis reply sent unlogged")
             return ChatResponse(answer=refused.text, category=None, confidence=None,
-                                crisis=True, kind="crisis", conversation_id=None)
+                                crisis=True, risk_level=refused.risk_level, kind="crisis",
+                                conversation_id=None)
         reply = await buddy.handle(
             IncomingMessage(platform="web", user_id=body.session, text=body.text,
                             message_id=str(uuid.uuid4()))
