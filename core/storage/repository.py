@@ -12,7 +12,15 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.storage.models import AuditEvent, Conversation, Feedback, ForgottenUser, Message, User
+from core.storage.models import (
+    AuditEvent,
+    Conversation,
+    DialogueStateRow,
+    Feedback,
+    ForgottenUser,
+    Message,
+    User,
+)
 
 
 async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
@@ -27,7 +35,8 @@ async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
 async def delete_user(
     session: AsyncSession, user_key: str, forgotten_at: datetime | None = None
 ) -> int:
-    """Delete a user with every conversation, message and feedback row; returns messages.
+    """Delete a user with every conversation, message and feedback row and their open
+    conversation's state (``dialogue_states``); returns messages.
 
     Also leaves a tombstone (:class:`ForgottenUser`) in the same transaction, so a turn of
     theirs accepted before now but written later is dropped, not re-inserted.
@@ -44,6 +53,7 @@ async def delete_user(
     await session.execute(delete(Message).where(Message.user_id == user_key))
     await session.execute(delete(Conversation).where(Conversation.user_id == user_key))
     await session.execute(delete(User).where(User.id == user_key))
+    await session.execute(delete(DialogueStateRow).where(DialogueStateRow.user_key == user_key))
     return int(n)
 
 
