@@ -45,6 +45,10 @@ class SafetyMode:
     def turns(self) -> int:
         return self._turns
 
+    @property
+    def seconds(self) -> float:
+        return self._seconds
+
     def enter(self, user_key: str) -> None:
         """Start (or restart) safety mode for a user who just got the crisis reply."""
         with self._lock:

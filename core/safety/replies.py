@@ -10,6 +10,7 @@ from __future__ import annotations
 from core.safety.hotlines import (
     EMERGENCY,
     HOTLINES,
+    MENTAL_HEALTH_CRISIS,
     SUICIDE_PREVENTION,
     YOUTH,
     hotline_block,
@@ -32,6 +33,33 @@ _URGENT = (
     "말해 줘서 정말 고마워요. 당신이 살아 있기를 바라요. 전화가 어렵다면 문자로도 도움을 받을 수 있어요.\n"
     "{hotlines}\n\n"
     "저도 여기 있을게요. 지금 어디에 있는지, 안전한지 알려 줄래요?"
+)
+
+# The same person in crisis again within one conversation: shorter, personal, never the same
+# text twice, the numbers always there (one compact line) — the full card was already sent.
+_NUMBERS_LINE = (
+    "{sp_name} {sp_number} · {mh_name} {mh_number} · {youth_name} {youth_number} "
+    "(24시간) · 지금 위험하면 {em_number}"
+)
+_CRISIS_AGAIN = (
+    "다시 말해 줘서 고마워요. 그 마음이 아직 많이 무겁군요. 지금 이 순간 혼자 버티지 말고 "
+    "전화 한 통만 걸어 줄래요?\n{numbers}",
+    "그 마음이 또 찾아왔군요. 저는 계속 당신 편이에요. 지금 바로 이야기 들어 줄 사람이 "
+    "있어요. 문자로도 괜찮아요.\n{numbers}",
+    "많이 지쳤다는 게 느껴져요. 당신이 살아 있었으면 좋겠어요. 가까운 사람 한 명에게 "
+    "'지금 좀 힘들어'라고만 보내 봐도 돼요.\n{numbers}",
+    "여기까지 말해 준 용기를 알아요. 이 무게는 혼자 들 게 아니에요. 지금 연락할 수 있는 "
+    "곳이 있어요.\n{numbers}",
+    "계속 이야기해 줘서 고마워요. 지금 어디에 있는지, 곁에 누가 있는지 궁금해요. "
+    "전화가 어렵다면 109에 문자로 먼저 말을 걸어도 돼요.\n{numbers}",
+)
+_URGENT_AGAIN = (
+    "지금 바로 {em_number}에 전화해 주세요. 당신이 안전했으면 좋겠어요.\n"
+    "위험한 물건에서 손을 떼고, 곁에 있는 사람을 불러 주세요.\n{numbers}",
+    "지금 {em_number}에 먼저 전화해 주세요. 전화가 어렵다면 옆 사람에게 대신 걸어 달라고 "
+    "해 주세요.\n저는 여기 있을게요.\n{numbers}",
+    "{em_number}, 지금 바로요. 그 자리에서 조금만 떨어져서 전화해 주세요.\n"
+    "당신을 잃고 싶지 않아요.\n{numbers}",
 )
 
 # Distress without a wish to die: one gentle line under the usual warm answer.
@@ -68,6 +96,29 @@ def urgent_reply() -> str:
         em_note=EMERGENCY.note,
         hotlines="\n".join("• " + h.line() for h in others),
     )
+
+
+def numbers_line() -> str:
+    """Every crisis line in one compact line, for the shorter repeated crisis replies."""
+    return _NUMBERS_LINE.format(
+        sp_name=SUICIDE_PREVENTION.name, sp_number=SUICIDE_PREVENTION.number,
+        mh_name=MENTAL_HEALTH_CRISIS.name, mh_number=MENTAL_HEALTH_CRISIS.number,
+        youth_name=YOUTH.name, youth_number=YOUTH.number, em_number=EMERGENCY.number,
+    )
+
+
+def repeated_crisis_replies(level: RiskLevel) -> tuple[str, ...]:
+    """The shorter replies for a second, third… crisis message in one conversation, in the
+    order they are used: imminent ones lead with 119 / 112, all carry every number."""
+    numbers = numbers_line()
+    if level >= RiskLevel.IMMINENT:
+        return tuple(t.format(em_number=EMERGENCY.number, numbers=numbers) for t in _URGENT_AGAIN)
+    return tuple(t.format(numbers=numbers) for t in _CRISIS_AGAIN)
+
+
+def safety_followups() -> tuple[str, ...]:
+    """Every follow-up text, in turn order (see :func:`safety_followup_reply`)."""
+    return tuple(safety_followup_reply(i + 1) for i in range(len(_FOLLOWUPS)))
 
 
 def distress_line() -> str:

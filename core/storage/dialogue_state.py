@@ -20,7 +20,7 @@ import time
 from collections import OrderedDict
 from datetime import datetime, timezone
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.dialogue.state import DialogueState, QuestionKind
