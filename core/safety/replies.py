@@ -60,6 +60,10 @@ _URGENT_AGAIN = (
     "해 주세요.\n저는 여기 있을게요.\n{numbers}",
     "{em_number}, 지금 바로요. 그 자리에서 조금만 떨어져서 전화해 주세요.\n"
     "당신을 잃고 싶지 않아요.\n{numbers}",
+    "지금 바로 {em_number}에 연락해 주세요. 문 열고 나가서 사람 있는 곳으로 가도 좋아요.\n"
+    "다시 말해 줘서 고마워요. 끝까지 같이 있을게요.\n{numbers}",
+    "{em_number}에 지금 전화해 주세요. 말이 안 나오면 전화만 걸어 두어도 괜찮아요.\n"
+    "당신의 안전이 가장 먼저예요.\n{numbers}",
 )
 
 # Distress without a wish to die: one gentle line under the usual warm answer.
