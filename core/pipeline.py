@@ -182,12 +182,14 @@ class Buddy:
         raw = encodable_text(message.text)[0] if message.kind == "text" else ""
         full = normalize(raw, MAX_TEXT_CHARS)
         text = full[:MODEL_MAX_CHARS]
+        # the conversation is read while the message is checked (a database round trip)
+        loading = asyncio.ensure_future(self._load_state(key))
         if full:
             await self._prefetch_morphemes(full, text)
         assessment = await _assess(full) if full else SafetyAssessment(False, ())
         assessment = self._with_history(key, assessment)
         prediction: Prediction | None = None
-        state = current(await self._load_state(key), now, self._idle)
+        state = current(await loading, now, self._idle)
 
         if assessment.crisis:
             reply, state = self._crisis(state, now, assessment)
@@ -289,9 +291,10 @@ class Buddy:
         assessment: SafetyAssessment,
     ) -> tuple[Reply, DialogueState]:
         if state.safety_active(now, self.safety_mode.turns):
-            said, state = respond.safety_followup(state)
-            return Reply(said, ReplyKind.SAFETY_FOLLOWUP, *self._cat(prediction),
-                         signals=assessment.signals), state
+            reply, state = respond.safety_followup(state, text)
+            return replace(reply, category=prediction.category if prediction else None,
+                           confidence=prediction.confidence if prediction else None,
+                           signals=assessment.signals), state
         reply, state, _ = respond.answer(state, text, prediction, answers=self.answers,
                                          threshold=self.confidence_threshold,
                                          start=self._rng.randrange(1 << 16))

@@ -26,6 +26,7 @@ from core.safety import (
     crisis_reply,
     repeated_crisis_replies,
     reply_for_level,
+    safety_farewell,
     safety_followups,
 )
 from core.text import has_hangul
@@ -59,10 +60,15 @@ def crisis(state: DialogueState, level: RiskLevel, now: datetime, *,
     return text, state
 
 
-def safety_followup(state: DialogueState) -> tuple[str, DialogueState]:
-    """A gentle turn after a crisis reply, in order, skipping any already given."""
-    text = best_unused(safety_followups(), state, state.safety_turns)
-    return text, replace(_sent(state, text), safety_turns=state.safety_turns + 1)
+def safety_followup(state: DialogueState, text: str = "") -> tuple[Reply, DialogueState]:
+    """A gentle turn after a crisis reply, in order, skipping any already given; a goodbye
+    is honoured (the conversation ends) with the numbers in view."""
+    if smalltalk.is_farewell(text):
+        said = safety_farewell()
+        return Reply(said, ReplyKind.FAREWELL), _sent(state, said)
+    said = best_unused(safety_followups(), state, state.safety_turns)
+    reply = Reply(said, ReplyKind.SAFETY_FOLLOWUP)
+    return reply, replace(_sent(state, said), safety_turns=state.safety_turns + 1)
 
 
 def emoji_only(state: DialogueState, text: str) -> Reply | None:

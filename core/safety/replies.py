@@ -86,6 +86,18 @@ _FOLLOWUPS = (
 )
 
 
+# More gentle turns for a conversation that stays in safety mode longer (or enters it again):
+# the dialogue logic never repeats a text while another one fits.
+_MORE_FOLLOWUPS = (
+    "지금 이 대화를 이어 가 줘서 고마워요. 오늘 밤은 누구와 함께 있을 수 있을까요? "
+    "힘들면 {sp_name} {sp_number}에 전화나 문자로 바로 이야기할 수 있어요.",
+    "짧게 답해도 괜찮아요. 저는 서두르지 않을게요. 몸은 좀 어때요, 물 한 잔이라도 "
+    "마셨어요? 위태롭다고 느껴지면 {sp_name} {sp_number}, 위급하면 119예요.",
+    "당신이 오늘 여기 와서 이야기해 준 게 정말 다행이에요. 내일 아침에 할 아주 작은 일 "
+    "하나를 같이 정해 볼까요? 언제든 {sp_name} {sp_number}도 열려 있어요.",
+)
+
+
 def crisis_reply() -> str:
     """The reply sent whenever a crisis is detected; it overrides any category answer."""
     return _CRISIS.format(hotlines=hotline_block())
@@ -121,8 +133,20 @@ def repeated_crisis_replies(level: RiskLevel) -> tuple[str, ...]:
 
 
 def safety_followups() -> tuple[str, ...]:
-    """Every follow-up text, in turn order (see :func:`safety_followup_reply`)."""
-    return tuple(safety_followup_reply(i + 1) for i in range(len(_FOLLOWUPS)))
+    """Every follow-up text in turn order (see :func:`safety_followup_reply`), then a few
+    more for long or repeated safety modes."""
+    more = tuple(t.format(sp_name=SUICIDE_PREVENTION.name, sp_number=SUICIDE_PREVENTION.number)
+                 for t in _MORE_FOLLOWUPS)
+    return tuple(safety_followup_reply(i + 1) for i in range(len(_FOLLOWUPS))) + more
+
+
+def safety_farewell() -> str:
+    """A goodbye while safety mode lasts: warm, and the numbers stay in view."""
+    return (f"이야기해 줘서 정말 고마워요. 오늘 여기까지 와 준 당신이 소중해요. "
+            f"다시 힘들어지면 언제든 돌아와 주세요. 혼자 견디기 어려울 땐 "
+            f"{SUICIDE_PREVENTION.name} {SUICIDE_PREVENTION.number}, "
+            f"{MENTAL_HEALTH_CRISIS.name} {MENTAL_HEALTH_CRISIS.number}, 위급하면 "
+            f"{EMERGENCY.number}예요.")
 
 
 def distress_line() -> str:

@@ -28,7 +28,7 @@ from core.storage.models import DialogueStateRow
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_S = 0.5
+TIMEOUT_S = 1.5
 COOLDOWN_S = 10.0
 
 

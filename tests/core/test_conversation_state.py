@@ -46,7 +46,7 @@ async def core_on(url: str) -> AsyncIterator[Buddy]:
         answers=AnswerBook(ANSWERS, seed=1),
         pseudonym_secret=b"shared-secret",
         writer=writer,
-        states=DialogueStateStore(session_factory(engine)),
+        states=DialogueStateStore(session_factory(engine), timeout=10),  # sharing, not speed
     )
     try:
         yield buddy
@@ -85,8 +85,9 @@ async def test_two_cores_alternating_turns_continue_one_conversation(db_url: str
         assert len(set(texts)) == len(texts)  # nothing said twice
 
         bye = await a.handle(say("고마워, 이만 종료해줘 버디"))
-        assert bye.kind is ReplyKind.SAFETY_FOLLOWUP  # still in safety mode: stays gentle
+        assert bye.kind is ReplyKind.FAREWELL and "109" in bye.text  # safety mode: numbers stay
         assert bye.conversation_id == got[0].conversation_id
+        assert (await b.handle(say("요즘 잠이 안 와요"))).conversation_id != bye.conversation_id
 
 
 async def test_farewell_is_logged_in_the_conversation_it_ends(db_url: str) -> None:
