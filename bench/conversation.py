@@ -30,17 +30,19 @@ CRISIS_NUMBERS = ("109", "1577-0199", "1388", "119", "112")
 
 @dataclass
 class ConversationBenchConfig:
-    """Which conversations; ``quick()`` plays a few, for the tests."""
+    """Which conversations; ``quick()`` plays three (a topic, a repeated crisis, questions
+    about Buddy), for the tests."""
 
     data_dir: Path
     file: Path = DEFAULT_FILE
-    limit: int | None = None  # play only the first N conversations
+    only: tuple[str, ...] = ()  # play only these conversation ids (all when empty)
     model_dir: Path | None = None
     cache_dir: Path | None = None
 
     @classmethod
     def quick(cls, data_dir: Path, cache_dir: Path | None = None) -> ConversationBenchConfig:
-        return cls(data_dir=data_dir, limit=3, cache_dir=cache_dir)
+        return cls(data_dir=data_dir, only=("work-boss", "crisis-repeat", "meta-1"),
+                   cache_dir=cache_dir)
 
 
 @dataclass
@@ -213,7 +215,7 @@ async def run_conversation_bench(cfg: ConversationBenchConfig,
     from core.config import load_settings
     from core.messages import IncomingMessage
 
-    scripts = load_conversations(cfg.file)[: cfg.limit]
+    scripts = [c for c in load_conversations(cfg.file) if not cfg.only or c["id"] in cfg.only]
     with tempfile.TemporaryDirectory(prefix="buddy-conv-bench-") as tmp:
         if cfg.model_dir is None:
             cache = cfg.cache_dir or Path(tmp) / "models"
