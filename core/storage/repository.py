@@ -58,13 +58,15 @@ async def delete_user(
 
 
 async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
-    """Delete conversations whose last message is older than ``cutoff``; returns messages."""
+    """Delete conversations whose last message is older than ``cutoff`` (and open
+    conversation states silent since then); returns messages."""
     old = select(Conversation.id).where(Conversation.last_message_at < cutoff)
     old_msgs = select(Message.id).where(Message.conversation_id.in_(old))
     n = await session.scalar(select(func.count()).select_from(old_msgs.subquery())) or 0
     await session.execute(delete(Feedback).where(Feedback.message_id.in_(old_msgs)))
     await session.execute(delete(Message).where(Message.conversation_id.in_(old)))
     await session.execute(delete(Conversation).where(Conversation.id.in_(old)))
+    await session.execute(delete(DialogueStateRow).where(DialogueStateRow.last_at < cutoff))
     orphans = select(User.id).where(~User.id.in_(select(Conversation.user_id)))
     await session.execute(delete(User).where(User.id.in_(orphans)))
     # a tombstone older than the retention period guards nothing the purge would keep

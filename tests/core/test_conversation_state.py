@@ -151,3 +151,17 @@ async def test_a_slow_state_store_falls_back_to_the_cache(sqlite_url: str, timeo
     assert second.kind is ReplyKind.FOLLOW_UP and "2주" in second.text
     assert second.conversation_id == first.conversation_id
     await engine.dispose()
+
+
+async def test_the_retention_purge_removes_old_conversation_states(sqlite_url: str) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from core.storage.repository import purge_before
+
+    async with core_on(sqlite_url) as a:
+        await a.handle(say("요즘 잠이 안 와요"))
+        await a.writer.flush(timeout=10)  # type: ignore[union-attr]
+        async with a.writer.sessions() as s, s.begin():  # type: ignore[union-attr]
+            await purge_before(s, datetime.now(timezone.utc) + timedelta(days=1))
+        async with a.writer.sessions() as s:  # type: ignore[union-attr]
+            assert (await s.scalars(select(DialogueStateRow))).all() == []
