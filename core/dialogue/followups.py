@@ -10,17 +10,17 @@ phrases are reflected (a matched duration, a feeling from a fixed list), never f
 from __future__ import annotations
 
 from core.dialogue.shortreply import ShortKind, ShortReply
-from core.dialogue.state import DialogueState, QuestionKind, best_unused
+from core.dialogue.state import DialogueState, QuestionKind, reply_id
 from core.dialogue.topics import topic_name
 
 ACKS: dict[ShortKind | None, tuple[str, ...]] = {
     ShortKind.YES: (
         "그렇군요, 말해 줘서 고마워요.", "네, 그랬군요.", "알겠어요, 그렇게 답해 줘서 고마워요.",
-        "그렇군요. 그 마음 충분히 이해돼요.", "응, 그렇구나. 듣고 있어요.",
+        "그렇군요. 그 마음 충분히 이해돼요.", "그렇군요. 계속 듣고 있어요.",
     ),
     ShortKind.NO: (
         "그렇군요, 아니었군요.", "알겠어요. 그렇지 않았군요.",
-        "그렇군요. 괜찮아요, 꼭 그래야 하는 건 아니에요.", "아니라고 알려 줘서 고마워요. 제 짐작이 빗나갔네요.",
+        "그렇군요. 괜찮아요, 꼭 그래야 하는 건 아니에요.", "그렇군요. 솔직하게 말해 줘서 고마워요.",
     ),
     ShortKind.DONT_KNOW: (
         "모르겠는 게 당연해요. 마음은 늘 또렷하지 않으니까요.", "괜찮아요, 바로 답하지 않아도 돼요.",
@@ -33,7 +33,7 @@ ACKS: dict[ShortKind | None, tuple[str, ...]] = {
     ShortKind.OKAY: ("그렇군요.", "그랬군요, 알겠어요.", "음, 그렇군요. 그런 날도 있죠."),
     ShortKind.EMOJI: ("보내 준 이모지로 마음이 조금 전해져요.", "말 대신 이모지로 답해 줬군요. 괜찮아요."),
     None: ("그랬군요. 이야기해 줘서 고마워요.", "듣고 있어요.", "그런 일이 있었군요.",
-           "말해 줘서 고마워요. 조금씩 그려져요.", "그랬구나. 천천히 말해도 괜찮아요."),
+           "말해 줘서 고마워요. 조금씩 그려져요.", "그랬군요. 천천히 말해도 괜찮아요."),
 }
 FEELING_ACKS = (
     "{feeling}이 드셨군요. 그런 마음이 드는 게 당연해요.", "{feeling}, 그대로 전해져요.",
@@ -87,37 +87,72 @@ _NEXT: dict[QuestionKind | None, tuple[QuestionKind, ...]] = {
 }
 
 
-def acknowledgement(short: ShortReply | None, state: DialogueState) -> str:
-    """The sentence that shows ``short`` was heard (a general one for news said in a few
-    words inside the topic)."""
+def _by_freshness(options: tuple[str, ...], state: DialogueState, start: int) -> list[str]:
+    """``options`` rotated by ``start``: those not given yet first, then the oldest given."""
+    n = len(options)
+    rotated = [options[(start + i) % n] for i in range(n)]
+    age = {rid: i for i, rid in enumerate(state.given)}
+    fresh = [o for o in rotated if not state.has_given(o)]
+    used = sorted((o for o in rotated if state.has_given(o)),
+                  key=lambda o: age.get(reply_id(o), -1))
+    return fresh + used
+
+
+def acknowledgements(short: ShortReply | None, state: DialogueState) -> list[str]:
+    """Sentences that show ``short`` was heard, best first (a general one for news said in a
+    few words inside the topic)."""
     if short is not None and short.kind is ShortKind.DURATION:
         d = short.detail
         form = "since" if d.startswith("since:") else d if d in ("long", "recent") else "amount"
         options = tuple(t.format(d=d.removeprefix("since:")) for t in DURATION_ACKS[form])
-        return best_unused(options, state, state.turns)
-    if short is not None and short.detail and short.kind in (ShortKind.FEELING, ShortKind.EMOJI):
+    elif short is not None and short.detail and short.kind in (ShortKind.FEELING,
+                                                               ShortKind.EMOJI):
         options = tuple(t.format(feeling=short.detail) for t in FEELING_ACKS)
-        return best_unused(options, state, state.turns)
-    return best_unused(ACKS[short.kind if short else None], state, state.turns)
+    else:
+        options = ACKS[short.kind if short else None]
+    return _by_freshness(options, state, state.turns)
 
 
-def next_question(state: DialogueState) -> tuple[str, QuestionKind]:
-    """A question that continues the topic, of a kind other than the one just asked."""
+# The kind of question a short answer has already answered: not asked again right away.
+_ANSWERS_KIND = {ShortKind.DURATION: QuestionKind.DURATION, ShortKind.FEELING: QuestionKind.FEELING,
+                 ShortKind.EMOJI: QuestionKind.FEELING}
+
+
+def _asked(state: DialogueState, kind: QuestionKind, name: str) -> bool:
+    return any(state.has_given(t.format(topic=name)) for t in CONTINUATIONS[kind])
+
+
+def questions(state: DialogueState, short: ShortReply | None = None
+              ) -> list[tuple[str, QuestionKind]]:
+    """Questions that continue the topic, best first: of another kind than the one just asked
+    or just answered, "since when" only once per conversation, not-yet-asked ones first."""
     name = topic_name(state.topic)
-    for kind in _NEXT[state.question_kind]:
+    answered = _ANSWERS_KIND.get(short.kind) if short is not None else None
+    kinds = [k for k in _NEXT[state.question_kind]
+             if k is not answered
+             and not (k is QuestionKind.DURATION and _asked(state, k, name))]
+    kinds += [k for k in CONTINUATIONS
+              if k not in kinds and k is not answered and k is not QuestionKind.DURATION]
+    fresh: list[tuple[str, QuestionKind]] = []
+    used: list[tuple[str, QuestionKind]] = []
+    for kind in kinds:
         options = tuple(t.format(topic=name) for t in CONTINUATIONS[kind])
-        fresh = [o for o in options if not state.has_given(o)]
-        if fresh:
-            return fresh[state.turns % len(fresh)], kind
-    everything = tuple(t.format(topic=name) for ts in CONTINUATIONS.values() for t in ts)
-    chosen = best_unused(everything, state)
-    kind = next(k for k, ts in CONTINUATIONS.items()
-                if chosen in {t.format(topic=name) for t in ts})
-    return chosen, kind
+        for option in _by_freshness(options, state, state.turns):
+            (used if state.has_given(option) else fresh).append((option, kind))
+    age = {rid: i for i, rid in enumerate(state.given)}
+    used.sort(key=lambda qk: age.get(reply_id(qk[0]), -1))
+    return fresh + used
 
 
 def follow_up(short: ShortReply | None, state: DialogueState) -> tuple[str, str, str, QuestionKind]:
-    """(reply, acknowledgement, question, question kind) continuing ``state``'s topic."""
-    ack = acknowledgement(short, state)
-    question, kind = next_question(state)
+    """(reply, acknowledgement, question, question kind) continuing ``state``'s topic; the
+    whole reply is never one given before while another pair fits."""
+    acks = acknowledgements(short, state)
+    asks = questions(state, short)
+    for question, kind in asks:
+        for ack in acks:
+            text = f"{ack} {question}"
+            if not state.has_given(text):
+                return text, ack, question, kind
+    (question, kind), ack = asks[0], acks[0]
     return f"{ack} {question}", ack, question, kind

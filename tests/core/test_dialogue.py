@@ -155,3 +155,13 @@ def test_a_conversation_renews_after_silence() -> None:
     assert current(state, NOW + timedelta(minutes=10), timedelta(minutes=30)) is state
     assert current(state, NOW + timedelta(minutes=31),
                    timedelta(minutes=30)).conversation_id != state.conversation_id
+
+
+@pytest.mark.parametrize(("text", "not_kind"), [
+    ("한 달 정도 됐어", QuestionKind.DURATION), ("속상했어", QuestionKind.FEELING),
+    ("😢", QuestionKind.FEELING),
+])
+def test_what_was_just_answered_is_not_asked_again(text: str, not_kind: QuestionKind) -> None:
+    for asked in QuestionKind:
+        _, state, _ = respond.answer(at_work(asked), text, None, answers=BOOK, threshold=0.3)
+        assert state.question_kind is not not_kind, asked
