@@ -199,8 +199,7 @@ class Buddy:
         elif not text:
             reply = self._fixed(replies.EMPTY, ReplyKind.EMPTY)
         elif not has_words(text):
-            reply = (respond.emoji_only(state, text)
-                     or self._fixed(replies.EMOJI_ONLY, ReplyKind.EMPTY))
+            reply, state = self._emoji(state, now, text)
         elif not self._flood.allow(key):
             reply = self._fixed(replies.TOO_FAST, ReplyKind.FALLBACK)
         else:
@@ -299,6 +298,15 @@ class Buddy:
                                          threshold=self.confidence_threshold,
                                          start=self._rng.randrange(1 << 16))
         return reply, state
+
+    def _emoji(self, state: DialogueState, now: datetime, text: str
+               ) -> tuple[Reply, DialogueState]:
+        """Only emoji: gentle in safety mode, an answer inside a conversation, else a
+        request for words."""
+        if state.safety_active(now, self.safety_mode.turns):
+            return respond.safety_followup(state, text)
+        return (respond.emoji_only(state, text)
+                or (self._fixed(replies.EMOJI_ONLY, ReplyKind.EMPTY), state))
 
     def _crisis(
         self, state: DialogueState, now: datetime, assessment: SafetyAssessment,

@@ -71,19 +71,18 @@ def safety_followup(state: DialogueState, text: str = "") -> tuple[Reply, Dialog
     return reply, replace(_sent(state, said), safety_turns=state.safety_turns + 1)
 
 
-def emoji_only(state: DialogueState, text: str) -> Reply | None:
+def emoji_only(state: DialogueState, text: str) -> tuple[Reply, DialogueState] | None:
     """An emoji after Buddy's question or inside a topic is an answer (None: no context)."""
     short = read_short(text)
     if short is None or (state.topic is None and state.question_kind is None):
         return None
-    return Reply(follow_up(short, state)[0], ReplyKind.FOLLOW_UP, state.topic,
-                 state.topic_confidence)
+    return _follow(state, short)
 
 
 def _follow(state: DialogueState, short: ShortReply | None) -> tuple[Reply, DialogueState]:
-    text, ack, question, _ = follow_up(short, state)
+    text, ack, question, kind = follow_up(short, state)
     reply = Reply(text, ReplyKind.FOLLOW_UP, state.topic, state.topic_confidence)
-    return reply, _sent(state, text, ack, question)
+    return reply, replace(_sent(state, text, ack, question), question_kind=kind)
 
 
 def answer(
