@@ -47,7 +47,7 @@ _DURATION = re.compile(
     r"|(?<![가-힣])(?:하루|이틀|사흘|나흘|며칠|보름|몇 ?주|평생))"
     r"(?: ?(?:정도|쯤|넘게|가까이|째|전부터|전|동안|이상))?"
     r"|(?P<since>(?:어제|그저께|오늘|지난 ?주|지난 ?달|작년|재작년|올해|요즘|최근|얼마 ?전|어릴 ?때|"
-    r"학생 ?때|입사 ?(?:하고|후)|그때) ?부터)"
+    r"학생 ?때|입사 ?(?:하고|후)|그때) ?부터|(?:어제|그저께|지난 ?주|지난 ?달|작년|재작년)(?= ?$))"
     r"|(?P<long>오래 ?(?:됐|되었|전)|꽤 ?(?:됐|되었|오래)|한참 ?(?:됐|전)|좀 ?됐)"
     r"|(?P<recent>얼마 ?안 ?(?:됐|되었))"
 )
@@ -120,7 +120,8 @@ def _duration_detail(m: re.Match[str]) -> str:
     if m.group("amount"):
         return m.group("amount")
     if m.group("since"):
-        return "since:" + m.group("since")
+        since = m.group("since")
+        return "since:" + (since if since.endswith("부터") else since + "부터")
     return "long" if m.group("long") else "recent"
 
 
