@@ -18,7 +18,9 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
+from typing import TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +30,7 @@ from core.storage.models import DialogueStateRow
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 TIMEOUT_S = 1.5
 COOLDOWN_S = 10.0
 
@@ -201,7 +204,7 @@ class DialogueStateStore:
         while len(self._cache) > self._max:
             self._cache.popitem(last=False)
 
-    async def _call(self, fn):  # noqa: ANN001, ANN202
+    async def _call(self, fn: Callable[[], Awaitable[T]]) -> tuple[bool, T | None]:
         """(True, result) or (False, None) after a failure, which pauses the database."""
         try:
             return True, await asyncio.wait_for(fn(), self._timeout)
