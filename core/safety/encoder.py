@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 
 import numpy as np
 
@@ -26,7 +27,10 @@ PREFIX = "query: "
 # meaning and the rules read every character anyway (core/limits.py).
 MAX_CHARS = 1000
 
+RECENT = 4096  # single-message embeddings remembered (384 floats each: ~6 MB)
+
 _lock = threading.Lock()
+_recent: OrderedDict[str, np.ndarray] = OrderedDict()
 _model: object | None = None
 _failed = False
 
@@ -59,7 +63,10 @@ def _load() -> object | None:
 def embed(texts: list[str]) -> np.ndarray | None:
     """L2-normalised embeddings of ``texts`` (shape ``(n, 384)``), or ``None`` if unavailable.
 
-    Calls are serialised: the C engine keeps scratch buffers per model handle.
+    Calls are serialised: the C engine keeps scratch buffers per model handle. A single
+    message's embedding is remembered (the same words arrive again: a refusal re-checks the
+    message, an evaluation checks each set twice, people repeat themselves); the memory is
+    bounded and lives only in this process, like Kiwi's cache.
     """
     model = _load()
     if model is None:
@@ -67,13 +74,22 @@ def embed(texts: list[str]) -> np.ndarray | None:
     clean = [
         t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") or " " for t in texts
     ]
+    if len(clean) == 1 and (hit := _recent.get(clean[0])) is not None:
+        _recent.move_to_end(clean[0])
+        return hit.reshape(1, DIM)
     try:
         with _lock:
             out = model.query(clean)  # type: ignore[attr-defined]  # adds "query: "
-        return np.asarray(out, dtype=np.float32).reshape(len(clean), DIM)
+        arr = np.asarray(out, dtype=np.float32).reshape(len(clean), DIM)
     except Exception:
         log.exception("crisis encoder failed on a message; n-gram stage alone for it")
         return None
+    if len(clean) == 1:
+        with _lock:
+            _recent[clean[0]] = arr[0]
+            while len(_recent) > RECENT:
+                _recent.popitem(last=False)
+    return arr
 
 
 def reset(failed: bool = False) -> None:
@@ -81,3 +97,4 @@ def reset(failed: bool = False) -> None:
     global _model, _failed
     with _lock:
         _model, _failed = None, failed
+        _recent.clear()

@@ -63,10 +63,10 @@ class CrisisModel:
         return ngram.score(self.ngram_w, self.ngram_b, v)
 
     def judge(self, v: Views) -> Judgement:
-        """Both stages' scores for one message and the decision (never raises? no: callers
-        catch; this is the arithmetic)."""
+        """Both stages' scores for one message and the decision (callers catch errors; this
+        is the arithmetic)."""
         s1 = self.ngram_score(v)
-        if s1 < self.gate:
+        if s1 < self.gate or not enough_words(v.original):
             return Judgement(s1, None, None, False, None)
         emb = encoder.embed([v.original])
         if emb is None:
@@ -83,6 +83,25 @@ class CrisisModel:
         logits = self.level_w @ e + self.level_b
         crisis = [i for i, name in enumerate(LEVELS) if name in CRISIS_LEVELS]
         return LEVELS[max(crisis, key=lambda i: logits[i])]
+
+
+MIN_LETTERS = 2
+
+
+def enough_words(text: str) -> bool:
+    """At least :data:`MIN_LETTERS` Hangul syllables or Latin letters.
+
+    Why: a message like ``ㅇㅇ``, ``ㅋㅋ`` or an emoji has almost no n-grams, so its score is
+    little more than the bias plus whatever those few characters co-occurred with in
+    training (``ㅇㅇ`` ends many crisis lines written in slang: ``진심임 ㅇㅇ``). The model
+    abstains there; the rules still read short crisis forms such as ``ㅈㅅ``."""
+    count = 0
+    for ch in text:
+        if "\uac00" <= ch <= "\ud7a3" or ("a" <= ch.lower() <= "z"):
+            count += 1
+            if count >= MIN_LETTERS:
+                return True
+    return False
 
 
 @dataclass(frozen=True)

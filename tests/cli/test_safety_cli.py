@@ -43,6 +43,13 @@ def without_learned_model() -> object:
     learned.reset(None)
 
 
+@pytest.fixture(autouse=True)
+def no_default_wellness(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests pass --wellness where they mean it; the real CSV next to the repository (5,231
+    rows, ~1 min with the learned model) is measured by tests/core/test_safety.py."""
+    monkeypatch.setattr(cli.safety, "DEFAULT_WELLNESS", Path("/nonexistent/wellness.csv"))
+
+
 def _test_set(folder: Path, positives: list[str], negatives: list[str]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "positives.txt").write_text("\n".join(positives) + "\n", encoding="utf-8")

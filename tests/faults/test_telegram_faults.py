@@ -30,6 +30,7 @@ from core.answers import AnswerBook
 from core.classify.base import FixedClassifier
 from core.config import Settings
 from core.pipeline import Buddy
+from core.safety.replies import with_distress_line
 from core.storage.writer import LogWriter
 from core.text import normalize
 
@@ -37,6 +38,8 @@ SLEEP = "요즘 잠이 안 와요"
 SLEEP_ANSWER = "잠이 오지 않는 밤은 정말 길게 느껴지죠. 요즘 잠들기 전에 어떤 생각이 많이 드나요?"
 LONELY = "너무 외로워요"
 LONELY_ANSWER = "외로운 마음이 드셨군요. 요즘 누구와 가장 많이 이야기하세요?"
+# "너무 외로워요" is pain without a wish to die (distress): the answer carries 109 / 1388.
+LONELY_REPLY = with_distress_line(LONELY_ANSWER)
 LONG = "아주 긴 이야기를 들려줘"
 LONG_ANSWER = "\n\n".join(
     (f"{n}번째 문단이에요. " + "천천히 하나씩 이야기해 봐요. " * 40).strip() for n in range(1, 16)
@@ -116,7 +119,7 @@ async def test_a_5xx_on_send_message_is_not_resent_and_the_next_message_is_answe
     await api.wait_sent(601, 2 if processed else 1)
     await stop_telegram(telegram)  # type: ignore[arg-type]  # every handler has finished
 
-    expected = [SLEEP_ANSWER, LONELY_ANSWER] if processed else [LONELY_ANSWER]
+    expected = [SLEEP_ANSWER, LONELY_REPLY] if processed else [LONELY_REPLY]
     assert texts_to(api, 601) == expected  # never twice, and no error notice added
     assert replies.INTERNAL_ERROR not in texts_to(api, 601)
     assert api.attempts["sendmessage"] == 2  # one try each: the failed one was not resent
@@ -137,7 +140,7 @@ async def test_a_5xx_in_the_middle_of_a_long_reply_leaves_no_gap_and_no_repeat(
     await stop_telegram(telegram)  # type: ignore[arg-type]
     # The second piece hit the 503 and was not resent; the pieces after it were not sent
     # either (a reply with a hole in the middle reads as nonsense); the next message is.
-    assert texts_to(api, 602) == [pieces[0], LONELY_ANSWER]
+    assert texts_to(api, 602) == [pieces[0], LONELY_REPLY]
     assert api.attempts["sendmessage"] == 3
 
 
@@ -162,5 +165,5 @@ async def test_a_5xx_on_get_updates_delays_but_never_drops_or_repeats_a_message(
     api.text(604, LONELY)
     await api.wait_sent(604, 2)
     await stop_telegram(telegram)  # type: ignore[arg-type]
-    assert texts_to(api, 604) == [SLEEP_ANSWER, LONELY_ANSWER]
+    assert texts_to(api, 604) == [SLEEP_ANSWER, LONELY_REPLY]
     assert api.pending_5xx["getupdates"] == []  # both polls failed on the way
