@@ -118,14 +118,26 @@ _ANSWERS_KIND = {ShortKind.DURATION: QuestionKind.DURATION, ShortKind.FEELING: Q
                  ShortKind.EMOJI: QuestionKind.FEELING}
 
 
+# Kept among the given ids when the user has said how long it has lasted (no text stored).
+DURATION_ANSWERED = "answered:duration"
+
+
+def markers(short: ShortReply | None) -> tuple[str, ...]:
+    """What a short answer tells the rest of the conversation (see DURATION_ANSWERED)."""
+    return (DURATION_ANSWERED,) if short is not None and short.kind is ShortKind.DURATION else ()
+
+
 def _asked(state: DialogueState, kind: QuestionKind, name: str) -> bool:
+    if kind is QuestionKind.DURATION and state.has_given(DURATION_ANSWERED):
+        return True
     return any(state.has_given(t.format(topic=name)) for t in CONTINUATIONS[kind])
 
 
 def questions(state: DialogueState, short: ShortReply | None = None
               ) -> list[tuple[str, QuestionKind]]:
     """Questions that continue the topic, best first: of another kind than the one just asked
-    or just answered, "since when" only once per conversation, not-yet-asked ones first."""
+    or just answered, "since when" only once per conversation and never once the user said
+    how long, not-yet-asked ones first."""
     name = topic_name(state.topic)
     answered = _ANSWERS_KIND.get(short.kind) if short is not None else None
     kinds = [k for k in _NEXT[state.question_kind]

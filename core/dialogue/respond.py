@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from core import replies, smalltalk
 from core.answers import AnswerBook
 from core.classify.base import Prediction
-from core.dialogue.followups import follow_up
+from core.dialogue.followups import follow_up, markers
 from core.dialogue.meta import ANSWERS as META_ANSWERS
 from core.dialogue.policy import Decision, Move, decide
 from core.dialogue.questions import last_question
@@ -82,7 +82,8 @@ def emoji_only(state: DialogueState, text: str) -> tuple[Reply, DialogueState] |
 def _follow(state: DialogueState, short: ShortReply | None) -> tuple[Reply, DialogueState]:
     text, ack, question, kind = follow_up(short, state)
     reply = Reply(text, ReplyKind.FOLLOW_UP, state.topic, state.topic_confidence)
-    return reply, replace(_sent(state, text, ack, question), question_kind=kind)
+    after = _sent(state, text, ack, question, *markers(short))
+    return reply, replace(after, question_kind=kind)
 
 
 def answer(

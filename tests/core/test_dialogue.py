@@ -165,3 +165,14 @@ def test_what_was_just_answered_is_not_asked_again(text: str, not_kind: Question
     for asked in QuestionKind:
         _, state, _ = respond.answer(at_work(asked), text, None, answers=BOOK, threshold=0.3)
         assert state.question_kind is not not_kind, asked
+
+
+def test_once_the_user_said_how_long_buddy_never_asks_since_when() -> None:
+    state = at_work(QuestionKind.DURATION)
+    said = []
+    for i, text in enumerate(["한 달 정도 됐어", "응", "모르겠어", "고마워", "아니", "그냥 그래",
+                              "응", "모르겠어", "네", "없어"]):
+        reply, state, _ = respond.answer(state, text, None, answers=BOOK, threshold=0.3)
+        state = replace(state, turns=i + 1)
+        said.append(reply.text)
+        assert state.question_kind is not QuestionKind.DURATION, said
