@@ -50,7 +50,7 @@ DURATION_ACKS = {
 
 CONTINUATIONS: dict[QuestionKind, tuple[str, ...]] = {
     QuestionKind.FEELING: (
-        "{topic} 생각을 하면 지금 어떤 마음이 제일 먼저 들어요?",
+        "{topic} 생각을 하면 지금 어떤 감정이 제일 먼저 올라와요?",
         "그 순간 마음은 어땠어요? 떠오르는 감정 하나만 말해 줘도 좋아요.",
         "그 일을 겪고 나서 스스로에게는 어떤 마음이 들었어요?",
         "요즘 {topic} 때문에 드는 기분을 한 단어로 말하면 뭘까요?",
