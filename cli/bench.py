@@ -259,3 +259,60 @@ def base(
     typer.echo(json.dumps(info, ensure_ascii=False, indent=2))
     typer.echo(f"next: buddy train --backend kobert --base {out} --data DATA --out MODEL_DIR",
                err=True)
+
+
+@app.command()
+def conversation(
+    as_json: JsonOpt = False,
+    quick: QuickOpt = False,
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="Scripted conversations, JSONL (default: data/conversations/"
+                       "scripted.jsonl)")] = None,
+    transcripts: Annotated[Path | None, typer.Option(
+        "--transcripts", help="Also write the played conversations as Markdown here")] = None,
+    model: LoadModelOpt = None,
+    data: DataOpt = None,
+) -> None:
+    """Scripted multi-turn conversations through the core: short replies in context, topic
+    kept / new topic found, repeated replies, fallbacks, every crisis turn with the numbers.
+
+    Exits with 1 when a crisis turn was answered without the numbers.
+    """
+    from bench.conversation import ConversationBenchConfig, run_conversation_bench, transcript
+
+    settings = settings_or_exit()
+    data_dir = data or settings.data_dir
+    cache = settings.var_dir / "models"
+    cfg = (ConversationBenchConfig.quick(data_dir, cache) if quick
+           else ConversationBenchConfig(data_dir=data_dir, cache_dir=cache))
+    cfg.model_dir = model
+    if file is not None:
+        cfg.file = file
+    played: list[Any] = []
+    try:
+        result = asyncio.run(run_conversation_bench(cfg, keep=played))
+    except (BuddyError, ValueError, OSError) as exc:
+        fail(str(exc))
+    if transcripts is not None:
+        transcripts.write_text("\n\n".join(transcript(c) for c in played) + "\n",
+                               encoding="utf-8")
+    _show(result, as_json, [
+        ("conversations", "conversations"),
+        ("turns", "turns"),
+        ("short_replies_in_context", "short replies answered in context"),
+        ("topic_kept", "topic kept (continuing turns)"),
+        ("new_topic_found", "new topic found"),
+        ("meta_answered_honestly", "questions about Buddy answered honestly"),
+        ("farewell_in_its_conversation", "farewell logged in its conversation"),
+        ("repeated_replies_per_conversation", "repeated replies per conversation"),
+        ("repeated_replies_in_30_turn_conversations", "repeats in 30-turn conversations"),
+        ("fallback_rate", "fallback rate"),
+        ("crisis_turns_with_numbers", "crisis turns answered with the numbers"),
+        ("crisis_turns", "crisis turns"),
+        ("latency_p50_ms", "latency p50 ms"),
+        ("latency_p99_ms", "latency p99 ms"),
+    ])
+    if not result["every_crisis_turn_answered_with_numbers"]:
+        typer.secho("a crisis turn was answered without the numbers", fg=typer.colors.RED,
+                    err=True)
+        raise typer.Exit(1)

@@ -22,6 +22,7 @@ from core.config import Settings
 from core.pipeline import Buddy
 from core.safety import OperatorAlerts, SafetyMode
 from core.storage.db import open_engine, session_factory, upgrade_schema_async
+from core.storage.dialogue_state import DialogueStateStore
 from core.storage.writer import LogWriter
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ async def open_buddy(
         model = await asyncio.to_thread(load_configured_model, settings)
     await asyncio.to_thread(warm_up, model.classifier)
     writer: LogWriter | None = None
+    states: DialogueStateStore | None = None
     engine = None
     if with_log:
         url = settings.resolved_database_url
@@ -191,6 +193,7 @@ async def open_buddy(
         writer = LogWriter(session_factory(engine), journal=journal_path(settings),
                            durable=durable)
         await writer.start()
+        states = DialogueStateStore(session_factory(engine))  # conversations shared by processes
         secure_files(settings)  # the -wal and -shm SQLite made meanwhile
     buddy = Buddy(
         classifier=model.classifier,
@@ -204,6 +207,7 @@ async def open_buddy(
         confidence_threshold=settings.confidence_threshold,
         conversation_idle=timedelta(minutes=settings.conversation_idle_minutes),
         flood_limit_per_minute=settings.flood_limit_per_minute,
+        states=states,
     )
     try:
         yield buddy

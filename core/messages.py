@@ -22,6 +22,8 @@ class ReplyKind(str, Enum):
     FAREWELL = "farewell"  # ends the conversation
     EMPTY = "empty"  # nothing to read (empty, emoji only, a sticker...)
     UNSUPPORTED = "unsupported"  # a photo, voice, file: text only, kindly said
+    FOLLOW_UP = "follow_up"  # continues the conversation's topic after a short answer
+    ABOUT_BUDDY = "about_buddy"  # an honest answer to a question about Buddy itself
 
 
 @dataclass(frozen=True)

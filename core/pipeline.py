@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import threading
 import time
 import unicodedata
@@ -17,10 +18,11 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from core import replies, smalltalk
+from core import replies
 from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
-from core.conversations import ConversationTracker
+from core.dialogue import respond
+from core.dialogue.state import DialogueState, current
 from core.inference import ClassifierRunner, MorphPrefetcher
 from core.limits import MAX_TEXT_CHARS, MODEL_MAX_CHARS, SAFETY_WINDOW_CHARS
 from core.messages import IncomingMessage, Reply, ReplyKind
@@ -34,16 +36,14 @@ from core.safety import (
     SafetyAssessment,
     SafetyMode,
     assess,
-    crisis_reply,
-    reply_for_level,
-    safety_followup_reply,
     with_distress_line,
 )
 from core.safety.detector import classifier_signal
 from core.safety.trajectory import RiskTrajectory
+from core.storage.dialogue_state import DialogueStateStore
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
-from core.text import encodable_text, has_hangul, has_words, normalize
+from core.text import encodable_text, has_words, normalize
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class _MessageIds:
 
 _message_ids = _MessageIds()
 # Replies a distress line may follow: answers in the user's own words, not fixed notices.
-_WARM_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.FALLBACK})
+_WARM_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.FALLBACK, ReplyKind.FOLLOW_UP})
 os.register_at_fork(after_in_child=_message_ids.reset)
 
 
@@ -136,6 +136,7 @@ class Buddy:
         confidence_threshold: float = 0.30,
         conversation_idle: timedelta = timedelta(minutes=30),
         flood_limit_per_minute: int = 20,
+        states: DialogueStateStore | None = None,
     ) -> None:
         self.classifier = classifier
         self.answers = answers
@@ -147,9 +148,11 @@ class Buddy:
         self._secret = pseudonym_secret
         self._runner = ClassifierRunner(classifier)
         self._morph = MorphPrefetcher()
-        self._conversations = ConversationTracker(conversation_idle)
+        # each user's open conversation: shared through the database when given one
+        self.states = states or DialogueStateStore()
+        self._idle = conversation_idle
         self._flood = FloodLimiter(flood_limit_per_minute)
-        self._last_fallback: dict[str, str] = {}
+        self._rng = random.Random()
         self._in_flight = 0
         self._accepting = True
 
@@ -179,21 +182,24 @@ class Buddy:
         raw = encodable_text(message.text)[0] if message.kind == "text" else ""
         full = normalize(raw, MAX_TEXT_CHARS)
         text = full[:MODEL_MAX_CHARS]
+        # the conversation is read while the message is checked (a database round trip)
+        loading = asyncio.ensure_future(self._load_state(key))
         if full:
             await self._prefetch_morphemes(full, text)
         assessment = await _assess(full) if full else SafetyAssessment(False, ())
         assessment = self._with_history(key, assessment)
         prediction: Prediction | None = None
+        state = current(await loading, now, self._idle)
 
         if assessment.crisis:
-            reply = self._crisis(key, assessment)
+            reply, state = self._crisis(state, now, assessment)
         elif message.kind != "text":
             reply = self._fixed(replies.UNSUPPORTED.get(message.kind, replies.UNSUPPORTED_DEFAULT),
                                 ReplyKind.UNSUPPORTED)
         elif not text:
             reply = self._fixed(replies.EMPTY, ReplyKind.EMPTY)
         elif not has_words(text):
-            reply = self._fixed(replies.EMOJI_ONLY, ReplyKind.EMPTY)
+            reply, state = self._emoji(state, now, text)
         elif not self._flood.allow(key):
             reply = self._fixed(replies.TOO_FAST, ReplyKind.FALLBACK)
         else:
@@ -201,17 +207,29 @@ class Buddy:
             if prediction is not None and classifier_signal(prediction) is not None:
                 # only a likely crisis category can change the decision: re-check with it
                 assessment = self._with_history(key, await _assess(full, prediction))
-            reply = self._choose(key, text, prediction, assessment)
+            reply, state = self._choose(state, now, text, prediction, assessment)
 
         if full:
             self._remember(key, assessment)
-        reply = self._with_identity(reply, key, now, assessment)
-        if reply.kind is ReplyKind.FAREWELL:
-            self._conversations.end(key)
+        state = replace(state, last_at=now, turns=state.turns + 1)
+        reply = self._with_identity(reply, key, state, assessment)
+        # the farewell is logged in the conversation it ends, then ends it
+        keep = self.states.end(key) if reply.ends_conversation else self.states.save(key, state)
         if log_turn and self.writer is not None:
-            await self._record(message, key, now, reply, prediction, assessment,
-                               (time.perf_counter() - started) * 1000)
+            await asyncio.gather(keep, self._record(
+                message, key, now, state, reply, prediction, assessment,
+                (time.perf_counter() - started) * 1000))
+        else:
+            await keep
         return reply
+
+    async def _load_state(self, key: str) -> DialogueState | None:
+        """The user's open conversation (the store never raises; this guards it anyway)."""
+        try:
+            return await self.states.load(key)
+        except Exception:
+            log.exception("conversation state unavailable; starting from nothing")
+            return None
 
     def _with_history(self, key: str, assessment: SafetyAssessment) -> SafetyAssessment:
         """The message's assessment raised by the user's recent turns (never lowered)."""
@@ -256,50 +274,48 @@ class Buddy:
             return None
 
     def _choose(
-        self, key: str, text: str, prediction: Prediction | None, assessment: SafetyAssessment
-    ) -> Reply:
+        self, state: DialogueState, now: datetime, text: str, prediction: Prediction | None,
+        assessment: SafetyAssessment,
+    ) -> tuple[Reply, DialogueState]:
         if assessment.crisis:
-            return self._crisis(key, assessment, prediction)
-        reply = self._answer(key, text, prediction, assessment)
+            return self._crisis(state, now, assessment, prediction)
+        reply, state = self._answer(state, now, text, prediction, assessment)
         if assessment.level is RiskLevel.DISTRESS and reply.kind in _WARM_KINDS:
             # pain without a wish to die: the warm answer, with the numbers in view
-            return replace(reply, text=with_distress_line(reply.text))
-        return reply
+            reply = replace(reply, text=with_distress_line(reply.text))
+        return reply, state
 
     def _answer(
-        self, key: str, text: str, prediction: Prediction | None, assessment: SafetyAssessment
-    ) -> Reply:
-        if self.safety_mode.active(key):
-            turn = self.safety_mode.next_turn(key) or 1
-            return Reply(safety_followup_reply(turn), ReplyKind.SAFETY_FOLLOWUP,
-                         *self._cat(prediction), signals=assessment.signals)
-        if smalltalk.is_farewell(text):
-            return Reply(replies.pick(replies.FAREWELLS), ReplyKind.FAREWELL, *self._cat(prediction))
-        if smalltalk.is_greeting(text):
-            return Reply(replies.pick(replies.GREETINGS), ReplyKind.GREETING, *self._cat(prediction))
-        if not has_hangul(text):
-            return Reply(replies.NOT_KOREAN, ReplyKind.FALLBACK, *self._cat(prediction))
-        if prediction is None or prediction.confidence < self.confidence_threshold:
-            answer = self._fresh_fallback(key)
-            return Reply(answer, ReplyKind.FALLBACK, *self._cat(prediction),
-                         top_k=prediction.top_k if prediction else ())
-        answer = self.answers.choose(prediction.category, key)
-        return Reply(answer, ReplyKind.ANSWER, prediction.category, prediction.confidence,
-                     top_k=prediction.top_k)
+        self, state: DialogueState, now: datetime, text: str, prediction: Prediction | None,
+        assessment: SafetyAssessment,
+    ) -> tuple[Reply, DialogueState]:
+        if state.safety_active(now, self.safety_mode.turns):
+            reply, state = respond.safety_followup(state, text)
+            return replace(reply, category=prediction.category if prediction else None,
+                           confidence=prediction.confidence if prediction else None,
+                           signals=assessment.signals), state
+        reply, state, _ = respond.answer(state, text, prediction, answers=self.answers,
+                                         threshold=self.confidence_threshold,
+                                         start=self._rng.randrange(1 << 16))
+        return reply, state
+
+    def _emoji(self, state: DialogueState, now: datetime, text: str
+               ) -> tuple[Reply, DialogueState]:
+        """Only emoji: gentle in safety mode, an answer inside a conversation, else a
+        request for words."""
+        if state.safety_active(now, self.safety_mode.turns):
+            return respond.safety_followup(state, text)
+        return (respond.emoji_only(state, text)
+                or (self._fixed(replies.EMOJI_ONLY, ReplyKind.EMPTY), state))
 
     def _crisis(
-        self, key: str, assessment: SafetyAssessment, prediction: Prediction | None = None
-    ) -> Reply:
-        self.safety_mode.enter(key)
-        text = reply_for_level(assessment.level) or crisis_reply()  # crisis: never less
-        return Reply(text, ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
-                     signals=assessment.signals)
-
-    def _fresh_fallback(self, key: str) -> str:
-        last = self._last_fallback.get(key)
-        answer = replies.pick(tuple(a for a in replies.FALLBACKS if a != last))
-        self._last_fallback[key] = answer  # the no-repeat rule applies to fallbacks too
-        return answer
+        self, state: DialogueState, now: datetime, assessment: SafetyAssessment,
+        prediction: Prediction | None = None,
+    ) -> tuple[Reply, DialogueState]:
+        said, state = respond.crisis(state, assessment.level, now,
+                                     safety_minutes=self.safety_mode.seconds / 60)
+        return Reply(said, ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
+                     signals=assessment.signals), state
 
     @staticmethod
     def _cat(prediction: Prediction | None) -> tuple[str | None, float | None]:
@@ -311,11 +327,11 @@ class Buddy:
     def _fixed(text: str, kind: ReplyKind) -> Reply:
         return Reply(text, kind)
 
+    @staticmethod
     def _with_identity(
-        self, reply: Reply, key: str, now: datetime, assessment: SafetyAssessment
+        reply: Reply, key: str, state: DialogueState, assessment: SafetyAssessment
     ) -> Reply:
-        conv = self._conversations.current(key, now)
-        return replace(reply, user_ref=make_user_ref(key), conversation_id=conv.id,
+        return replace(reply, user_ref=make_user_ref(key), conversation_id=state.conversation_id,
                        risk_level=assessment.risk_level)
 
     # --- logging and alerts --------------------------------------------------------
@@ -324,18 +340,18 @@ class Buddy:
         message: IncomingMessage,
         key: str,
         now: datetime,
+        conv: DialogueState,
         reply: Reply,
         prediction: Prediction | None,
         assessment: SafetyAssessment,
         latency_ms: float,
     ) -> None:
-        conv = self._conversations.current(key, now)
         user_text = _loggable(message.text) if message.kind == "text" else f"[{message.kind}]"
         model_id = self.classifier.model_id if prediction is not None else None
         turn = TurnRecord(
             user_key=key,
             platform=message.platform,
-            conversation_id=conv.id,
+            conversation_id=conv.conversation_id,
             conversation_started_at=conv.started_at,
             messages=(
                 MessageRow(
@@ -369,7 +385,7 @@ class Buddy:
     # --- user controls ------------------------------------------------------------
     def reset(self, platform: str, user_id: str) -> str:
         """Start a new conversation for this user (``/reset``)."""
-        self._conversations.end(self.user_key(platform, user_id))
+        self.states.end_soon(self.user_key(platform, user_id))
         return replies.RESET
 
     async def forget(self, platform: str, user_id: str) -> int:
@@ -380,7 +396,8 @@ class Buddy:
         the log cannot be reached: then nothing may be reported as deleted.
         """
         key = self.user_key(platform, user_id)
-        self._conversations.end(key)
+        await self.states.end(key)
+        self.states.forget(key)
         self.answers.forget(key)
         self.trajectory.forget(key)
         if self.writer is None:

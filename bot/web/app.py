@@ -92,7 +92,8 @@ class ChatResponse(BaseModel):
         description="The safety check's level: none, distress, passive, ideation, method, "
         "plan or imminent (crisis is passive and above; imminent leads with 119 / 112)."
     )
-    kind: str = Field(description="answer, fallback, crisis, safety_followup, greeting, ...")
+    kind: str = Field(description="answer, follow_up, about_buddy, fallback, crisis, "
+                                  "safety_followup, greeting, farewell, ...")
     conversation_id: str | None = Field(description="Changes when a new conversation starts.")
 
 

@@ -30,8 +30,11 @@ from core.safety.levels import ALERT_FROM, CRISIS_FROM, RiskLevel
 from core.safety.mode import SafetyMode
 from core.safety.replies import (
     crisis_reply,
+    repeated_crisis_replies,
     reply_for_level,
+    safety_farewell,
     safety_followup_reply,
+    safety_followups,
     urgent_reply,
     with_distress_line,
 )
@@ -50,8 +53,11 @@ __all__ = [
     "classifier_signal",
     "crisis_reply",
     "hotline_block",
+    "repeated_crisis_replies",
     "reply_for_level",
+    "safety_farewell",
     "safety_followup_reply",
+    "safety_followups",
     "urgent_reply",
     "with_distress_line",
 ]

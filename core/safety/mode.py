@@ -1,7 +1,9 @@
 """Per-user safety mode: after a crisis reply, the next turns stay gentle for a while.
 
-State is in memory, keyed by the pseudonymous user key (never a raw platform id). A
-restart forgets it, which is acceptable: a new crisis message re-enters the mode at once.
+The pipeline keeps each user's safety mode in the shared conversation state
+(``core.dialogue.state``: level, until when, follow-ups used), so it survives a restart and
+crosses processes; it reads only the limits (``turns``, ``seconds``) from this class. The
+in-memory bookkeeping below remains for callers that want a standalone per-process mode.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class SafetyMode:
     @property
     def turns(self) -> int:
         return self._turns
+
+    @property
+    def seconds(self) -> float:
+        return self._seconds
 
     def enter(self, user_key: str) -> None:
         """Start (or restart) safety mode for a user who just got the crisis reply."""

@@ -142,3 +142,33 @@ class ForgottenUser(Base):
 
     user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     forgotten_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DialogueStateRow(Base):
+    """The open conversation of one user, so every process continues the same one.
+
+    Why a table and not process memory: a restart, a second ``buddy serve`` or a webhook
+    behind a load balancer must know the topic, the question Buddy just asked and whether
+    the user is in safety mode. No user text is kept here: the topic is a category, the
+    question is Buddy's own text, ``given`` holds short ids of replies already sent (JSON).
+    See ``core.storage.dialogue_state`` and ``docs/CONVERSATIONS.md``.
+    """
+
+    __tablename__ = "dialogue_states"
+
+    user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(36))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+    topic: Mapped[str | None] = mapped_column(String(128))  # the category the talk is about
+    topic_family: Mapped[str | None] = mapped_column(String(128))  # e.g. 배경/직장
+    topic_confidence: Mapped[float | None] = mapped_column(Float)
+    question: Mapped[str | None] = mapped_column(Text)  # the question Buddy last asked
+    question_kind: Mapped[str | None] = mapped_column(String(16))  # duration|feeling|yesno|open
+    safety_level: Mapped[int] = mapped_column(SmallInteger, default=0)
+    safety_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    safety_turns: Mapped[int] = mapped_column(Integer, default=0)  # follow-ups used
+    crisis_replies: Mapped[int] = mapped_column(Integer, default=0)
+    given: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of reply ids
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

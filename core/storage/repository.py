@@ -12,7 +12,15 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.storage.models import AuditEvent, Conversation, Feedback, ForgottenUser, Message, User
+from core.storage.models import (
+    AuditEvent,
+    Conversation,
+    DialogueStateRow,
+    Feedback,
+    ForgottenUser,
+    Message,
+    User,
+)
 
 
 async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
@@ -27,7 +35,8 @@ async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
 async def delete_user(
     session: AsyncSession, user_key: str, forgotten_at: datetime | None = None
 ) -> int:
-    """Delete a user with every conversation, message and feedback row; returns messages.
+    """Delete a user with every conversation, message and feedback row and their open
+    conversation's state (``dialogue_states``); returns messages.
 
     Also leaves a tombstone (:class:`ForgottenUser`) in the same transaction, so a turn of
     theirs accepted before now but written later is dropped, not re-inserted.
@@ -44,17 +53,20 @@ async def delete_user(
     await session.execute(delete(Message).where(Message.user_id == user_key))
     await session.execute(delete(Conversation).where(Conversation.user_id == user_key))
     await session.execute(delete(User).where(User.id == user_key))
+    await session.execute(delete(DialogueStateRow).where(DialogueStateRow.user_key == user_key))
     return int(n)
 
 
 async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
-    """Delete conversations whose last message is older than ``cutoff``; returns messages."""
+    """Delete conversations whose last message is older than ``cutoff`` (and open
+    conversation states silent since then); returns messages."""
     old = select(Conversation.id).where(Conversation.last_message_at < cutoff)
     old_msgs = select(Message.id).where(Message.conversation_id.in_(old))
     n = await session.scalar(select(func.count()).select_from(old_msgs.subquery())) or 0
     await session.execute(delete(Feedback).where(Feedback.message_id.in_(old_msgs)))
     await session.execute(delete(Message).where(Message.conversation_id.in_(old)))
     await session.execute(delete(Conversation).where(Conversation.id.in_(old)))
+    await session.execute(delete(DialogueStateRow).where(DialogueStateRow.last_at < cutoff))
     orphans = select(User.id).where(~User.id.in_(select(Conversation.user_id)))
     await session.execute(delete(User).where(User.id.in_(orphans)))
     # a tombstone older than the retention period guards nothing the purge would keep
