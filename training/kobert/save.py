@@ -64,6 +64,7 @@ def save_model_folder(
     extra: dict[str, Any] = {
         "base": args.base,
         "max_length": args.max_length,
+        "pooling": getattr(model.config, "pooling", None) or "cls",
         "epochs_run": result.state.epochs_done,
         "best_epoch": result.state.best_epoch,
         "stopped_early": result.stopped_early,
