@@ -63,6 +63,8 @@ def _mean_pool_class() -> Any:
     from transformers import BertConfig, BertModel, BertPreTrainedModel
     from transformers.modeling_outputs import SequenceClassifierOutput
 
+    from core.classify.encoder import mean_pool
+
     class MeanPoolBertForSequenceClassification(BertPreTrainedModel):
         """BERT encoder, mean over real tokens, dropout, one linear layer to the labels.
 
@@ -97,9 +99,7 @@ def _mean_pool_class() -> Any:
                 attention_mask = torch.ones_like(input_ids)
             hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
                                token_type_ids=token_type_ids).last_hidden_state
-            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
-            logits = self.classifier(self.dropout(pooled))
+            logits = self.classifier(self.dropout(mean_pool(hidden, attention_mask)))
             loss = None
             if labels is not None:
                 loss = torch.nn.functional.cross_entropy(logits.float(), labels)
