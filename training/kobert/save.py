@@ -140,6 +140,7 @@ def write_model_card(folder: Path) -> Path:
         "## Training",
         "",
         f"- Base model: `{extra.get('base', args.get('base', '?'))}`",
+        f"- Sentence vector for the head: {extra.get('pooling', 'cls')} pooling",
         f"- Epochs run: {extra.get('epochs_run', '?')} (best: {extra.get('best_epoch', '?')}"
         f"{', stopped early' if extra.get('stopped_early') else ''}), updates: "
         f"{extra.get('updates', '?')}",
