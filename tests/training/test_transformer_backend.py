@@ -195,3 +195,26 @@ def test_a_mean_pooled_model_serves_after_saving_what_it_predicted_in_memory(e5_
     assert isinstance(served, OnnxKoBertClassifier)
     fast = [p.category for p in served.predict(texts, 1)]
     assert sum(a == b.category for a, b in zip(fast, after, strict=True)) >= len(texts) - 1
+
+
+def test_mean_pooling_ignores_padding_and_trains_on_a_batch_of_one():
+    import torch
+    from transformers import BertConfig
+
+    from core.classify.pooling import classifier_class
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, num_labels=3)
+    model = classifier_class("mean")(config)
+    ids = torch.tensor([[0, 7, 8, 9, 2]])
+    model.train()
+    model(input_ids=ids).logits.sum().backward()  # BatchNorm has no statistics for one row
+    model.eval()
+    padded = torch.tensor([[0, 7, 8, 9, 2, 1, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 0, 0]])
+    with torch.inference_mode():
+        alone = model(input_ids=ids).logits
+        with_pad = model(input_ids=padded, attention_mask=mask).logits
+    assert torch.allclose(alone, with_pad, atol=1e-5)
+    assert model.config.pooling == "mean"
