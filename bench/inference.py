@@ -311,6 +311,7 @@ def run_inference_bench(cfg: InferenceBenchConfig) -> dict[str, Any]:
         export_onnx,
         make_session,
     )
+    from core.classify.pooling import load_sequence_classifier
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -335,16 +336,14 @@ def run_inference_bench(cfg: InferenceBenchConfig) -> dict[str, Any]:
             if export_is_current(folder):
                 onnx_path = folder / ONNX_FILE
             else:
-                model = transformers.AutoModelForSequenceClassification.from_pretrained(
-                    str(folder), local_files_only=True, use_safetensors=True)
+                model = load_sequence_classifier(folder)
                 onnx_path = export_model(model, Path(tmp.name) / ONNX_FILE)
                 del model
             export_s = time.perf_counter() - t0
         manifest = read_manifest(folder)
         max_length = int(manifest.extra.get("max_length", 64))
         tokenizer = load_kobert_tokenizer(folder)
-        torch_model = transformers.AutoModelForSequenceClassification.from_pretrained(
-            str(folder), local_files_only=True, use_safetensors=True).eval()
+        torch_model = load_sequence_classifier(folder).eval()
         baseline = KoBertClassifier(torch_model, tokenizer, manifest.labels, max_length=max_length)
         rss_baseline = rss_mb()
         optimized = OnnxKoBertClassifier(make_session(onnx_path, cfg.threads), tokenizer,

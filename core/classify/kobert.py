@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.classify.base import Prediction
 from core.classify.model_folder import read_manifest
+from core.classify.pooling import load_sequence_classifier
 from core.errors import ModelError
 
 if TYPE_CHECKING:
@@ -213,9 +214,7 @@ class KoBertClassifier:
         # --- end of the fast serving path ---
         tokenizer = load_kobert_tokenizer(folder)
         try:
-            model = transformers.AutoModelForSequenceClassification.from_pretrained(
-                str(folder), local_files_only=True, use_safetensors=True
-            )
+            model = load_sequence_classifier(folder)
         except Exception as exc:
             raise ModelError(
                 f"{folder / WEIGHTS_FILE} cannot be loaded ({type(exc).__name__}: {exc}). "

@@ -145,11 +145,9 @@ def export_onnx(folder: Path, *, quantize: bool = True) -> Path:
     if not (folder / WEIGHTS_FILE).is_file():
         raise ModelError(f"{folder} has no {WEIGHTS_FILE}. Retrain with `buddy train --backend kobert`.")
     try:
-        from transformers import AutoModelForSequenceClassification
+        from core.classify.pooling import load_sequence_classifier
 
-        model = AutoModelForSequenceClassification.from_pretrained(
-            str(folder), local_files_only=True, use_safetensors=True
-        )
+        model = load_sequence_classifier(folder)
     except ImportError as exc:  # pragma: no cover
         raise ModelError(f"Exporting needs torch and transformers. {INSTALL_HINT}") from exc
     except Exception as exc:

@@ -26,9 +26,14 @@ from kobert_fixtures import TINY_ANSWERS, TINY_DATA  # noqa: E402
 
 from core.classify.kobert import KoBertClassifier  # noqa: E402
 from core.classify.model_folder import read_manifest  # noqa: E402
-from core.classify.onnx_runtime import OnnxKoBertClassifier  # noqa: E402
+from core.classify.onnx_runtime import (  # noqa: E402
+    OnnxKoBertClassifier,
+    export_model,
+    make_session,
+)
+from core.classify.pooling import default_pooling, folder_pooling  # noqa: E402
 from training.kobert import TransformerArgs, run_training  # noqa: E402
-from training.kobert.train_loop import _out_of_time  # noqa: E402
+from training.kobert.train_loop import _out_of_time, fine_tune  # noqa: E402
 
 pytestmark = pytest.mark.kobert
 REPO = Path(__file__).resolve().parents[2]
@@ -141,3 +146,75 @@ def test_the_time_budget_stops_before_an_epoch_that_would_overrun():
     assert not _out_of_time(0, started, 2)
     assert not _out_of_time(2, started, 2)    # 50 + 25 < 120
     assert _out_of_time(1.2, started, 2)      # 50 + 25 > 72
+
+
+def test_pooling_follows_how_the_base_was_pretrained(e5_base, tiny_base, trained):
+    assert default_pooling(e5_base) == "mean"     # written by `buddy base e5`
+    assert default_pooling(tiny_base) == "cls"    # KoBERT-style folders keep their CLS head
+    assert folder_pooling(trained) == "mean"      # recorded in config.json for serving/export
+    assert json.loads((trained / "config.json").read_text())["pooling"] == "mean"
+    assert read_manifest(trained).extra["pooling"] == "mean"
+    with pytest.raises(Exception, match="pooling"):
+        TransformerArgs(pooling="max")
+
+
+def test_a_mean_pooled_model_serves_after_saving_what_it_predicted_in_memory(e5_base, tmp_path):
+    from kobert_fixtures import tiny_dataset
+
+    from core.classify.onnx_runtime import export_onnx
+    from training.kobert.save import save_model_folder
+
+    args = TransformerArgs(base=str(e5_base), epochs=3, batch_size=4, lr=5e-3, head_lr=2e-2,
+                           val_size=0.0, progress=False, max_length=32, pooling="mean",
+                           freeze_embeddings=True)
+    out = tmp_path / "model"
+    result = fine_tune(tiny_dataset(), None, args, out)
+    assert type(result.model).__name__ == "MeanPoolBertForSequenceClassification"
+    texts = [t for texts in TINY_DATA.values() for t in texts] + ["잠", "회사 가기가 싫어요 정말로"]
+    live = KoBertClassifier(result.model, result.tokenizer, result.labels, max_length=32)
+    before = live.predict(texts, 3)
+    save_model_folder(result, out, args, tiny_dataset().answers)
+    export_onnx(out)
+
+    reloaded = KoBertClassifier.load(out, prefer_onnx=False)
+    assert type(reloaded._model).__name__ == "MeanPoolBertForSequenceClassification"
+    after = reloaded.predict(texts, 3)
+    for a, b in zip(before, after, strict=True):
+        assert [c for c, _ in a.top_k] == [c for c, _ in b.top_k]
+        assert a.confidence == pytest.approx(b.confidence, abs=1e-5)
+
+    # The ONNX graph pools the same way (fp32 export: equal up to float rounding; texts of
+    # different lengths share a padded batch, so padding must not leak into the mean) ...
+    onnx_fp32 = export_model(reloaded._model, tmp_path / "fp32.onnx", quantize=False)
+    plain = OnnxKoBertClassifier(make_session(onnx_fp32, 1), reloaded._tokenizer,
+                                 reloaded.labels, max_length=32).predict(texts, 3)
+    for a, b in zip(after, plain, strict=True):
+        assert a.category == b.category and a.confidence == pytest.approx(b.confidence, abs=1e-4)
+    # ... and the int8 file that serves by default answers as fp32 does.
+    served = KoBertClassifier.load(out)
+    assert isinstance(served, OnnxKoBertClassifier)
+    fast = [p.category for p in served.predict(texts, 1)]
+    assert sum(a == b.category for a, b in zip(fast, after, strict=True)) >= len(texts) - 1
+
+
+def test_mean_pooling_ignores_padding_and_trains_on_a_batch_of_one():
+    import torch
+    from transformers import BertConfig
+
+    from core.classify.pooling import classifier_class
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, num_labels=3)
+    model = classifier_class("mean")(config)
+    ids = torch.tensor([[0, 7, 8, 9, 2]])
+    model.train()
+    model(input_ids=ids).logits.sum().backward()  # BatchNorm has no statistics for one row
+    model.eval()
+    padded = torch.tensor([[0, 7, 8, 9, 2, 1, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 0, 0]])
+    with torch.inference_mode():
+        alone = model(input_ids=ids).logits
+        with_pad = model(input_ids=padded, attention_mask=mask).logits
+    assert torch.allclose(alone, with_pad, atol=1e-5)
+    assert model.config.pooling == "mean"

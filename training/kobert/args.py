@@ -12,6 +12,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from core.classify.pooling import POOLING_CHOICES
 from core.errors import ConfigError
 
 ARGS_FILE = "training_args.json"
@@ -35,6 +36,10 @@ class TransformerArgs:
         default=1, metadata={"help": "Steps whose gradients add up before one update."}
     )
     lr: float = field(default=5e-5, metadata={"help": "Peak learning rate of AdamW."})
+    head_lr: float = field(
+        default=0.0,
+        metadata={"help": "Peak learning rate of the new classification head (0: same as lr)."},
+    )
     weight_decay: float = field(
         default=0.01, metadata={"help": "AdamW weight decay (not applied to biases/LayerNorm)."}
     )
@@ -78,6 +83,12 @@ class TransformerArgs:
     freeze_layers: int = field(
         default=0, metadata={"help": "Keep the lowest N encoder layers fixed (faster steps)."}
     )
+    pooling: str = field(
+        default="auto",
+        metadata={"help": "Sentence vector for the head: mean (over real tokens, as e5 was "
+                          "pre-trained) | cls (BERT's pooled first token, as KoBERT) | auto "
+                          "(mean for e5-format bases, cls otherwise)."},
+    )
     time_budget_min: float = field(
         default=0.0,
         metadata={"help": "Stop after the epoch that would overrun this many minutes of "
@@ -89,8 +100,10 @@ class TransformerArgs:
             raise ConfigError(f"balance must be one of {', '.join(BALANCE_CHOICES)}")
         if self.precision not in PRECISION_CHOICES:
             raise ConfigError(f"precision must be one of {', '.join(PRECISION_CHOICES)}")
-        if self.freeze_layers < 0 or self.time_budget_min < 0:
-            raise ConfigError("freeze_layers and time_budget_min must not be negative")
+        if self.pooling not in POOLING_CHOICES:
+            raise ConfigError(f"pooling must be one of {', '.join(POOLING_CHOICES)}")
+        if self.freeze_layers < 0 or self.time_budget_min < 0 or self.head_lr < 0:
+            raise ConfigError("freeze_layers, time_budget_min and head_lr must not be negative")
         for name in ("epochs", "batch_size", "grad_accum", "max_length", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.classify.kobert import CONFIG_FILE, load_kobert_tokenizer
+from core.classify.pooling import classifier_class, default_pooling
 from core.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -91,21 +92,25 @@ def freeze(model: Any, embeddings: bool, layers: int) -> int:
 
 
 def build_model(
-    base: str, labels: list[str], freeze_embeddings: bool = False, freeze_layers: int = 0
+    base: str,
+    labels: list[str],
+    freeze_embeddings: bool = False,
+    freeze_layers: int = 0,
+    pooling: str = "auto",
 ) -> tuple[Any, Any]:
     """Load the encoder with a fresh classification head for ``labels``, and its tokenizer.
 
     ``labels`` must be sorted; ``id2label``/``label2id`` are stored in the config so the
-    saved folder knows its own categories.
+    saved folder knows its own categories. ``pooling`` (``auto`` | ``cls`` | ``mean``, see
+    :mod:`core.classify.pooling`) picks the head; ``auto`` is mean for e5 bases, cls else.
     """
     import json
 
-    from transformers import AutoModelForSequenceClassification, BertForSequenceClassification
-
     folder = resolve_base(base)
     config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-    # Old KoBERT uploads have no ``model_type``; they are plain BERT.
-    model_cls = AutoModelForSequenceClassification if "model_type" in config else BertForSequenceClassification
+    if pooling == "auto":
+        pooling = default_pooling(folder)
+    model_cls = classifier_class(pooling, has_model_type="model_type" in config)
     tokenizer = load_kobert_tokenizer(folder)
     id2label = dict(enumerate(labels))
     try:
@@ -130,11 +135,12 @@ def build_model(
         )
     trainable = freeze(model, freeze_embeddings, freeze_layers)
     log.info(
-        "base %s: %d layers, hidden %d, %d labels, %.1fM of %.1fM parameters trained",
+        "base %s: %d layers, hidden %d, %d labels, %s pooling, %.1fM of %.1fM parameters trained",
         base,
         model.config.num_hidden_layers,
         model.config.hidden_size,
         len(labels),
+        pooling,
         trainable / 1e6,
         sum(p.numel() for p in model.parameters()) / 1e6,
     )

@@ -64,6 +64,7 @@ def save_model_folder(
     extra: dict[str, Any] = {
         "base": args.base,
         "max_length": args.max_length,
+        "pooling": getattr(model.config, "pooling", None) or "cls",
         "epochs_run": result.state.epochs_done,
         "best_epoch": result.state.best_epoch,
         "stopped_early": result.stopped_early,
@@ -139,6 +140,7 @@ def write_model_card(folder: Path) -> Path:
         "## Training",
         "",
         f"- Base model: `{extra.get('base', args.get('base', '?'))}`",
+        f"- Sentence vector for the head: {extra.get('pooling', 'cls')} pooling",
         f"- Epochs run: {extra.get('epochs_run', '?')} (best: {extra.get('best_epoch', '?')}"
         f"{', stopped early' if extra.get('stopped_early') else ''}), updates: "
         f"{extra.get('updates', '?')}",

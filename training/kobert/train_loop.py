@@ -70,15 +70,28 @@ def _precision(choice: str) -> str:
     return "no"
 
 
-def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    decay, no_decay = [], []
+HEAD_PREFIXES = ("classifier.", "bert.pooler.")
+
+
+def _param_groups(
+    model: torch.nn.Module, weight_decay: float, lr: float, head_lr: float = 0.0
+) -> list[dict[str, Any]]:
+    """AdamW groups: decay or not (biases, LayerNorm), and the head at ``head_lr`` when set.
+
+    Why a head rate: the classification layer starts from random weights while the encoder
+    is pre-trained, so the head can move ten times faster without harming the encoder.
+    """
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        (no_decay if name.endswith("bias") or "LayerNorm" in name else decay).append(param)
+        no_decay = name.endswith("bias") or "LayerNorm" in name
+        is_head = bool(head_lr) and name.startswith(HEAD_PREFIXES)
+        groups.setdefault((no_decay, is_head), []).append(param)
     return [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
+        {"params": params, "weight_decay": 0.0 if no_decay else weight_decay,
+         "lr": head_lr if is_head else lr}
+        for (no_decay, is_head), params in sorted(groups.items())
     ]
 
 
@@ -130,7 +143,9 @@ def fine_tune(
     set_seed(args.seed)
     val = val if val is not None and val.examples else None
     labels = sorted(set(train.categories) | set(val.categories if val else []))
-    model, tokenizer = build_model(args.base, labels, args.freeze_embeddings, args.freeze_layers)
+    model, tokenizer = build_model(
+        args.base, labels, args.freeze_embeddings, args.freeze_layers, args.pooling
+    )
 
     train_data = EncodedDataset(train, tokenizer, labels, args.max_length)
     collate = PadCollator(int(tokenizer.pad_token_id))
@@ -148,7 +163,9 @@ def fine_tune(
         else None
     )
     weight = class_weights(train_data.label_ids, len(labels)) if args.balance == "loss" else None
-    optimizer = torch.optim.AdamW(_param_groups(model, args.weight_decay), lr=args.lr)
+    optimizer = torch.optim.AdamW(
+        _param_groups(model, args.weight_decay, args.lr, args.head_lr), lr=args.lr
+    )
     model, optimizer, train_loader = accelerator.prepare(model, optimizer, train_loader)
     if val_loader is not None:
         val_loader = accelerator.prepare(val_loader)
