@@ -30,16 +30,16 @@ from core.answers import AnswerBook
 from core.classify.base import FixedClassifier
 from core.config import Settings
 from core.pipeline import Buddy
-from core.safety.replies import with_distress_line
 from core.storage.writer import LogWriter
 from core.text import normalize
 
 SLEEP = "요즘 잠이 안 와요"
 SLEEP_ANSWER = "잠이 오지 않는 밤은 정말 길게 느껴지죠. 요즘 잠들기 전에 어떤 생각이 많이 드나요?"
-LONELY = "너무 외로워요"
+LONELY = "친구들이 다 바빠서 요즘 주말마다 혼자 지내요"
 LONELY_ANSWER = "외로운 마음이 드셨군요. 요즘 누구와 가장 많이 이야기하세요?"
-# "너무 외로워요" is pain without a wish to die (distress): the answer carries 109 / 1388.
-LONELY_REPLY = with_distress_line(LONELY_ANSWER)
+# A new topic, stated in full (a short feeling right after another answer would be read as
+# a reply to that answer's question: tests/core/test_dialogue.py).
+LONELY_REPLY = LONELY_ANSWER
 LONG = "아주 긴 이야기를 들려줘"
 LONG_ANSWER = "\n\n".join(
     (f"{n}번째 문단이에요. " + "천천히 하나씩 이야기해 봐요. " * 40).strip() for n in range(1, 16)
