@@ -39,6 +39,10 @@ class IncomingMessage:
     text: str
     message_id: str | None = None
     kind: str = "text"  # "text", or what a non-text update was ("sticker", "photo", ...)
+    #: where the platform can reach this user again (chat / channel / web session), opaque
+    #: to the core: only kept, encrypted, while a person may need to write (handoff), and
+    #: handed back to the adapter's ``Channel.send_text``. ``None`` where not reachable.
+    address: str | None = None
 
 
 @dataclass(frozen=True)
