@@ -19,6 +19,7 @@ from core.answers import AnswerBook
 from core.classify.base import Classifier
 from core.classify.model_folder import read_answers
 from core.config import Settings
+from core.handoff.service import HandoffService
 from core.pipeline import Buddy
 from core.safety import OperatorAlerts, SafetyMode
 from core.storage.db import open_engine, session_factory, upgrade_schema_async
@@ -182,6 +183,7 @@ async def open_buddy(
     await asyncio.to_thread(warm_up, model.classifier)
     writer: LogWriter | None = None
     states: DialogueStateStore | None = None
+    handoff: HandoffService | None = None  # stage 2 hands it the channels' send_text
     engine = None
     if with_log:
         url = settings.resolved_database_url
@@ -194,6 +196,8 @@ async def open_buddy(
                            durable=durable)
         await writer.start()
         states = DialogueStateStore(session_factory(engine))  # conversations shared by processes
+        handoff = HandoffService.from_settings(settings, session_factory(engine))
+        log.info("%s", handoff.status())
         secure_files(settings)  # the -wal and -shm SQLite made meanwhile
     buddy = Buddy(
         classifier=model.classifier,
@@ -208,6 +212,7 @@ async def open_buddy(
         conversation_idle=timedelta(minutes=settings.conversation_idle_minutes),
         flood_limit_per_minute=settings.flood_limit_per_minute,
         states=states,
+        handoff=handoff,
     )
     try:
         yield buddy

@@ -10,7 +10,7 @@ import ipaddress
 import secrets
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import ConfigError
@@ -92,6 +92,29 @@ class Settings(BaseSettings):
     alert_webhook_url: SecretStr | None = Field(
         None, description="Any HTTPS endpoint that receives crisis alerts as JSON."
     )
+    # --- human handoff (docs/HANDOFF.md) ----------------------------------------------
+    operators: str = Field(
+        "",
+        description="Operators who may take a conversation: name:token,name2:token2 (tokens "
+        "at least 24 characters). ADMIN_TOKEN also works, as the operator named admin.",
+    )
+    handoff_key: SecretStr | None = Field(
+        None,
+        description="Key that encrypts users' platform addresses while a person may need to "
+        "write to them: base64 of 32 bytes (`buddy handoff keygen`). Empty: handoff is off.",
+    )
+    operator_hours: str = Field(
+        "always",
+        description="When operators are on duty, e.g. 'Mon-Fri 09:00-18:00' or 'always'; "
+        "outside them a request for a person is answered honestly, with hotlines.",
+    )
+    operator_timezone: str = Field(
+        "Asia/Seoul", description="Operators' time zone: OPERATOR_HOURS and /admin times."
+    )
+    handoff_idle_minutes: int = Field(
+        15, ge=1, description="A held conversation with no operator activity this long is "
+        "handed back to Buddy, with a notice to the user.",
+    )
     # --- adapters ---------------------------------------------------------------------
     web_host: str = Field("127.0.0.1", description="Web chat / API bind address.")
     web_port: int = Field(8000, ge=0, le=65535, description="Web port; 0 picks a free one.")
@@ -160,6 +183,38 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("handoff_key", mode="after")
+    @classmethod
+    def _handoff_key_is_a_key(cls, value: SecretStr | None) -> SecretStr | None:
+        from core.handoff.crypto import decode_key
+
+        if value is not None and value.get_secret_value().strip():
+            _as_value_error(decode_key, value.get_secret_value())
+            return value
+        return None
+
+    @field_validator("operator_timezone", mode="after")
+    @classmethod
+    def _timezone_known(cls, value: str) -> str:
+        from core.handoff.hours import zone
+
+        _as_value_error(zone, value)
+        return value
+
+    @field_validator("operator_hours", mode="after")
+    @classmethod
+    def _hours_readable(cls, value: str) -> str:
+        from core.handoff.hours import parse_hours
+
+        _as_value_error(parse_hours, value)
+        return value
+
+    @model_validator(mode="after")
+    def _operators_readable(self) -> Settings:
+        """Malformed, short or shared operator tokens stop the start, naming the entry."""
+        _as_value_error(self.operator_tokens)
+        return self
+
     @field_validator("trusted_proxies", mode="after")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:
@@ -203,6 +258,13 @@ class Settings(BaseSettings):
                 "DISCORD_CHANNEL_IDS must be comma-separated numeric channel ids."
             ) from exc
 
+    def operator_tokens(self) -> dict[str, str]:
+        """``{operator name: token}``: OPERATORS plus ``admin`` for ADMIN_TOKEN."""
+        from core.handoff.operators import parse_operators
+
+        admin = self.admin_token.get_secret_value() if self.admin_token else None
+        return parse_operators(self.operators, admin)
+
     def pseudonym_key(self) -> bytes:
         """The HMAC key; generated once into ``var_dir`` when none is configured.
 
@@ -221,6 +283,14 @@ class Settings(BaseSettings):
             except FileExistsError:
                 pass
         return path.read_text(encoding="ascii").strip().encode("ascii")
+
+
+def _as_value_error(check, *args: object) -> object:  # noqa: ANN001
+    """Run a ``core`` check inside a validator: pydantic reports ValueErrors, not ours."""
+    try:
+        return check(*args)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def load_settings(**overrides: object) -> Settings:

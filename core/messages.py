@@ -24,6 +24,8 @@ class ReplyKind(str, Enum):
     UNSUPPORTED = "unsupported"  # a photo, voice, file: text only, kindly said
     FOLLOW_UP = "follow_up"  # continues the conversation's topic after a short answer
     ABOUT_BUDDY = "about_buddy"  # an honest answer to a question about Buddy itself
+    HANDOFF = "handoff"  # the answer to asking for a person: queued, or no one available now
+    HELD = "held"  # a person holds the conversation: empty text, adapters send nothing
 
 
 @dataclass(frozen=True)

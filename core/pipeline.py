@@ -17,12 +17,14 @@ import unicodedata
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
 from core.dialogue import respond
 from core.dialogue.state import DialogueState, current
+from core.handoff.gate import HELD_REPLY, HandoffGate, open_gate
 from core.inference import ClassifierRunner, MorphPrefetcher
 from core.limits import MAX_TEXT_CHARS, MODEL_MAX_CHARS, SAFETY_WINDOW_CHARS
 from core.messages import IncomingMessage, Reply, ReplyKind
@@ -43,6 +45,9 @@ from core.safety.trajectory import RiskTrajectory
 from core.storage.dialogue_state import DialogueStateStore
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
+
+if TYPE_CHECKING:
+    from core.handoff.service import HandoffService
 from core.text import encodable_text, has_words, normalize
 
 log = logging.getLogger(__name__)
@@ -137,6 +142,7 @@ class Buddy:
         conversation_idle: timedelta = timedelta(minutes=30),
         flood_limit_per_minute: int = 20,
         states: DialogueStateStore | None = None,
+        handoff: HandoffService | None = None,
     ) -> None:
         self.classifier = classifier
         self.answers = answers
@@ -155,6 +161,7 @@ class Buddy:
         self._rng = random.Random()
         self._in_flight = 0
         self._accepting = True
+        self.handoff = handoff  # a person taking over (core.handoff); None: off
 
     # --- identities --------------------------------------------------------------
     def user_key(self, platform: str, user_id: str) -> str:
@@ -190,9 +197,15 @@ class Buddy:
         assessment = self._with_history(key, assessment)
         prediction: Prediction | None = None
         state = current(await loading, now, self._idle)
+        gate = await self._handoff_gate(message, key, state, now)
 
         if assessment.crisis:
             reply, state = self._crisis(state, now, assessment)
+        elif gate is not None and gate.held:  # a person answers; the crisis check still runs
+            reply, state, prediction, assessment = await self._while_held(
+                key, state, now, full, text, assessment)
+        elif gate is not None and (asked := await gate.asked(text)) is not None:
+            reply = asked
         elif message.kind != "text":
             reply = self._fixed(replies.UNSUPPORTED.get(message.kind, replies.UNSUPPORTED_DEFAULT),
                                 ReplyKind.UNSUPPORTED)
@@ -211,6 +224,9 @@ class Buddy:
 
         if full:
             self._remember(key, assessment)
+        if gate is not None:
+            gate.show(_loggable(raw) if message.kind == "text" else f"[{message.kind}]", reply,
+                      assessment.crisis)
         state = replace(state, last_at=now, turns=state.turns + 1)
         reply = self._with_identity(reply, key, state, assessment)
         # the farewell is logged in the conversation it ends, then ends it
@@ -222,6 +238,34 @@ class Buddy:
         else:
             await keep
         return reply
+
+    async def _handoff_gate(
+        self, message: IncomingMessage, key: str, state: DialogueState, now: datetime
+    ) -> HandoffGate | None:
+        """The handoff's view of this message; ``None`` when off or unreadable (then Buddy
+        answers as always: a user is never left without a reply because of a handoff)."""
+        if self.handoff is None or not self.handoff.enabled:
+            return None
+        try:
+            return await open_gate(self.handoff, key, message.platform, state.conversation_id,
+                                   message.address, now)
+        except Exception:
+            log.exception("handoff state unavailable; Buddy answers this message")
+            return None
+
+    async def _while_held(
+        self, key: str, state: DialogueState, now: datetime, full: str, text: str,
+        assessment: SafetyAssessment,
+    ) -> tuple[Reply, DialogueState, Prediction | None, SafetyAssessment]:
+        """A person holds the conversation: the full crisis check (with the classifier's
+        signal, as for any message) decides between the crisis reply and staying quiet."""
+        prediction = await self._classify(text) if text and has_words(text) else None
+        if prediction is not None and classifier_signal(prediction) is not None:
+            assessment = self._with_history(key, await _assess(full, prediction))
+        if assessment.crisis:
+            reply, state = self._crisis(state, now, assessment, prediction)
+            return reply, state, prediction, assessment
+        return HELD_REPLY, state, prediction, assessment
 
     async def _load_state(self, key: str) -> DialogueState | None:
         """The user's open conversation (the store never raises; this guards it anyway)."""
@@ -367,7 +411,7 @@ class Buddy:
                     category=reply.category, confidence=reply.confidence, crisis=reply.crisis,
                     model_id=model_id, latency_ms=round(latency_ms, 3),
                 ),
-            ),
+            )[: 1 if reply.kind is ReplyKind.HELD else 2],  # held: Buddy said nothing
         )
         if reply.crisis and assessment.level >= ALERT_FROM and self.alerts is not None:
             try:  # from ideation up: a passive wish alone gets the reply, not an operator page
@@ -396,6 +440,14 @@ class Buddy:
         the log cannot be reached: then nothing may be reported as deleted.
         """
         key = self.user_key(platform, user_id)
+        if self.handoff is not None:  # any handoff ends, the sealed address goes
+            try:
+                await self.handoff.forget(key)
+            except Exception as exc:
+                from core.errors import StorageError
+
+                raise StorageError("the conversation log could not be reached to delete this "
+                                   "user's records; try again shortly") from exc
         await self.states.end(key)
         self.states.forget(key)
         self.answers.forget(key)

@@ -15,9 +15,11 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -80,6 +82,8 @@ class Message(Base):
     latency_ms: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # role "operator": the operator's name as in OPERATORS (a person talking during a handoff)
+    operator: Mapped[str | None] = mapped_column(String(64))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
@@ -110,10 +114,13 @@ class AdminAuth(Base):
     """
 
     __tablename__ = "admin_auth"
+    __table_args__ = (UniqueConstraint("operator", name="uq_admin_auth_operator"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     generation: Mapped[int] = mapped_column(Integer, default=1)
     token_fingerprint: Mapped[str] = mapped_column(String(64))
+    # whose sessions this row counts (OPERATORS' names; row 1 is ADMIN_TOKEN's "admin")
+    operator: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -172,3 +179,41 @@ class DialogueStateRow(Base):
     crisis_replies: Mapped[int] = mapped_column(Integer, default=0)
     given: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of reply ids
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Handoff(Base):
+    """Where one user's conversation stands with the operators (``core.handoff.states``).
+
+    One row per user (pseudonymous key), reused from one handoff to the next; the history is
+    in ``audit_events``. ``operator`` is set only while held, and taking is a conditional
+    UPDATE on ``operator IS NULL``, so two operators can never hold one conversation.
+    """
+
+    __tablename__ = "handoffs"
+
+    user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(36), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)  # HandoffState value
+    operator: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_operator_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ContactAddress(Base):
+    """How to reach a user on their platform, AES-GCM sealed (``core.handoff.crypto``).
+
+    Kept only while the user's conversation is open, queued or held; deleted on ``/forget``,
+    by the retention purge and when a handoff ends. Never shown to operators.
+    """
+
+    __tablename__ = "contact_addresses"
+
+    user_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[str] = mapped_column(String(36), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # nonce + ciphertext + tag
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.storage.handoff import forget_handoff, purge_handoffs_before
 from core.storage.models import (
     AuditEvent,
     Conversation,
@@ -54,6 +55,7 @@ async def delete_user(
     await session.execute(delete(Conversation).where(Conversation.user_id == user_key))
     await session.execute(delete(User).where(User.id == user_key))
     await session.execute(delete(DialogueStateRow).where(DialogueStateRow.user_key == user_key))
+    await forget_handoff(session, user_key)  # the sealed address and any handoff go too
     return int(n)
 
 
@@ -67,6 +69,7 @@ async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
     await session.execute(delete(Message).where(Message.conversation_id.in_(old)))
     await session.execute(delete(Conversation).where(Conversation.id.in_(old)))
     await session.execute(delete(DialogueStateRow).where(DialogueStateRow.last_at < cutoff))
+    await purge_handoffs_before(session, cutoff)
     orphans = select(User.id).where(~User.id.in_(select(Conversation.user_id)))
     await session.execute(delete(User).where(User.id.in_(orphans)))
     # a tombstone older than the retention period guards nothing the purge would keep
