@@ -24,7 +24,7 @@ from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
 from core.dialogue import respond
 from core.dialogue.state import DialogueState, current
-from core.handoff.gate import HELD_REPLY, HandoffGate, open_gate
+from core.handoff.gate import HELD_REPLY, HandoffGate, off_gate, open_gate
 from core.inference import ClassifierRunner, MorphPrefetcher
 from core.limits import MAX_TEXT_CHARS, MODEL_MAX_CHARS, SAFETY_WINDOW_CHARS
 from core.messages import IncomingMessage, Reply, ReplyKind
@@ -201,10 +201,10 @@ class Buddy:
 
         if assessment.crisis:
             reply, state = self._crisis(state, now, assessment)
-        elif gate is not None and gate.held:  # a person answers; the crisis check still runs
+        elif gate.held:  # a person answers; the crisis check still runs
             reply, state, prediction, assessment = await self._while_held(
                 key, state, now, full, text, assessment)
-        elif gate is not None and (asked := await gate.asked(text)) is not None:
+        elif (asked := await gate.asked(text)) is not None:
             reply = asked
         elif message.kind != "text":
             reply = self._fixed(replies.UNSUPPORTED.get(message.kind, replies.UNSUPPORTED_DEFAULT),
@@ -224,9 +224,8 @@ class Buddy:
 
         if full:
             self._remember(key, assessment)
-        if gate is not None:
-            gate.show(_loggable(raw) if message.kind == "text" else f"[{message.kind}]", reply,
-                      assessment.crisis)
+        gate.show(_loggable(raw) if message.kind == "text" else f"[{message.kind}]", reply,
+                  assessment.crisis)
         state = replace(state, last_at=now, turns=state.turns + 1)
         reply = self._with_identity(reply, key, state, assessment)
         # the farewell is logged in the conversation it ends, then ends it
@@ -241,17 +240,16 @@ class Buddy:
 
     async def _handoff_gate(
         self, message: IncomingMessage, key: str, state: DialogueState, now: datetime
-    ) -> HandoffGate | None:
-        """The handoff's view of this message; ``None`` when off or unreadable (then Buddy
-        answers as always: a user is never left without a reply because of a handoff)."""
-        if self.handoff is None or not self.handoff.enabled:
-            return None
-        try:
-            return await open_gate(self.handoff, key, message.platform, state.conversation_id,
-                                   message.address, now)
-        except Exception:
-            log.exception("handoff state unavailable; Buddy answers this message")
-            return None
+    ) -> HandoffGate:
+        """The handoff's view of this message; "off" when not configured or unreadable (then
+        Buddy answers as always: a user is never left without a reply because of a handoff)."""
+        if self.handoff is not None and self.handoff.enabled:
+            try:
+                return await open_gate(self.handoff, key, message.platform,
+                                       state.conversation_id, message.address, now)
+            except Exception:
+                log.exception("handoff state unavailable; Buddy answers this message")
+        return off_gate(key, message.platform, state.conversation_id, now)
 
     async def _while_held(
         self, key: str, state: DialogueState, now: datetime, full: str, text: str,

@@ -33,7 +33,7 @@ HELD_REPLY = Reply("", ReplyKind.HELD)
 class HandoffGate:
     """The handoff's view of one message (built by :func:`open_gate`)."""
 
-    service: HandoffService
+    service: HandoffService | None  # None: handoff is off (no key, no database)
     seen: Seen
     user_key: str
     platform: str
@@ -50,6 +50,8 @@ class HandoffGate:
         Any failure answers honestly that no one is available, with the hotlines."""
         if not text or asks_for_person(text) is None:
             return None
+        if self.service is None:
+            return Reply(texts.UNAVAILABLE, ReplyKind.HANDOFF)
         try:
             said = await self.service.request(self.user_key, self.platform,
                                               self.conversation_id, self.now)
@@ -60,12 +62,21 @@ class HandoffGate:
 
     def show(self, user_text: str, reply: Reply, crisis: bool) -> None:
         """Publish the user's line (and Buddy's reply, if any) to operators watching."""
+        if self.service is None:
+            return
         conv = self.seen.conversation_id if self.held else self.conversation_id
         if not (self.held or self.service.feed.watched(conv)):
             return
         self.service.publish(conv, "user", user_text, self.now, crisis)
         if reply.text:
             self.service.publish(conv, "bot", reply.text, self.now, reply.crisis)
+
+
+def off_gate(user_key: str, platform: str, conversation_id: str, now: datetime) -> HandoffGate:
+    """Handoff is off: no one holds anything, and a request for a person is answered
+    honestly (no one available, with the hotlines)."""
+    return HandoffGate(None, Seen(HandoffState.NONE, conversation_id), user_key, platform,
+                       conversation_id, now)
 
 
 async def open_gate(
