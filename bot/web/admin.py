@@ -10,7 +10,9 @@ Server-rendered HTML, no JavaScript and nothing from a CDN. Security choices:
   issued before, across restarts. Comparisons use :func:`hmac.compare_digest`.
 - Every POST form carries a CSRF token derived from the session cookie.
 - Everything users wrote is escaped (:mod:`bot.web.admin_html`); a message is never HTML.
-- Every page view and action is written to ``audit_events`` with the actor ``admin``.
+- Operators log in with their own tokens (``OPERATORS``; ``ADMIN_TOKEN`` is the operator
+  ``admin``); every page view and action is written to ``audit_events`` with the signed-in
+  operator's name as the actor, and a logout ends only that operator's sessions.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hmac
 import logging
 import time
 from collections.abc import Sequence
+from contextvars import ContextVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,6 +34,7 @@ from bot.web.admin_auth import (
     PREFIX,
     SESSION_MAX_AGE_S,
     AuthState,
+    cookie_operator,
     cookie_valid,
     csrf_token,
     issue_cookie,
@@ -49,6 +53,8 @@ log = logging.getLogger(__name__)
 COOKIE = "buddy_admin"
 PAGE_SIZE = 50
 ACTOR = "admin"
+#: the operator this request is signed in as (set by ``session_cookie``, read by the audit)
+OPERATOR: ContextVar[str] = ContextVar("admin_operator", default=ACTOR)
 
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -60,18 +66,18 @@ def create_admin_router(
 ) -> APIRouter:
     """The dashboard's routes under ``/admin``; ``labels`` are the served model's categories."""
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
-    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    tokens = settings.operator_tokens()  # {operator name: token}; ADMIN_TOKEN is "admin"
     threshold = settings.confidence_threshold
     model_labels = list(labels)
     state = AuthState()
-    generation = SessionGeneration(sessions, token) if token is not None else None
+    generations = {name: SessionGeneration(sessions, tok, name) for name, tok in tokens.items()}
 
     @router.get("/admin.css")
     async def css() -> Response:
         return Response(CSS, media_type="text/css", headers={"cache-control": "max-age=3600"})
 
-    if token is None:
-        log.info("ADMIN_TOKEN not set: the /admin dashboard is off")
+    if not tokens:
+        log.info("ADMIN_TOKEN and OPERATORS not set: the /admin dashboard is off")
 
         @router.api_route("", methods=["GET", "POST"])
         @router.api_route("/{rest:path}", methods=["GET", "POST"])
@@ -82,15 +88,22 @@ def create_admin_router(
 
     async def audit(action: str, target: str | None = None, detail: str | None = None) -> None:
         async with sessions() as s, s.begin():
-            await record_audit(s, ACTOR, action, target, detail)
+            await record_audit(s, OPERATOR.get(), action, target, detail)
 
     async def session_cookie(request: Request) -> str | None:
         cookie = request.cookies.get(COOKIE)
-        if not cookie:
+        operator = cookie_operator(cookie)
+        if not cookie or operator not in tokens:
             return None
-        assert generation is not None
-        current = await generation.current()
-        return cookie if cookie_valid(token, cookie, current, time.time()) else None
+        current = await generations[operator].current()
+        if not cookie_valid(tokens[operator], cookie, current, time.time()):
+            return None
+        OPERATOR.set(operator)  # this request's audit events name them
+        return cookie
+
+    def token_of(cookie: str) -> str:
+        """The token of the operator a checked cookie belongs to (CSRF tokens derive from it)."""
+        return tokens[cookie_operator(cookie) or ACTOR]
 
     def to_login() -> RedirectResponse:
         return RedirectResponse(f"{PREFIX}/login", status_code=303, headers=v.HEADERS)
@@ -106,7 +119,7 @@ def create_admin_router(
         notice = tpl('<div class="notice error">{m}</div>', m=message) if message else Html("")
         body = tpl(
             '<div class="login">{notice}<form method="post" action="{action}">'
-            '<label for="token">관리자 토큰 Admin token (ADMIN_TOKEN)</label>'
+            '<label for="token">운영자 토큰 Admin token or operator token (ADMIN_TOKEN / OPERATORS)</label>'
             '<input id="token" name="token" type="password" autocomplete="current-password" '
             'required autofocus><button type="submit">로그인 Log in</button></form></div>',
             notice=notice, action=f"{PREFIX}/login",
@@ -135,7 +148,10 @@ def create_admin_router(
         now = time.time()
         form = await read_form(request) or {}
         given = form.get("token", "")
-        right = bool(given) and hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+        # every token is compared (constant time each), so the time taken names no one
+        matches = [name for name, tok in tokens.items()
+                   if hmac.compare_digest(given.encode("utf-8"), tok.encode("utf-8"))]
+        right = bool(given) and bool(matches)
         recent = state.recent_failures(client, now)
         if not right:
             if len(recent) >= LOGIN_FAILURES_ALLOWED:
@@ -148,12 +164,13 @@ def create_admin_router(
             log.warning("admin login refused (wrong token)")
             return login_page("토큰이 맞지 않습니다. Wrong token.", status=401)
         state.failures.pop(client, None)
-        assert generation is not None
-        current = await generation.current()
+        operator = matches[0]
+        OPERATOR.set(operator)
+        current = await generations[operator].current()
         await audit("login")
         response = RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
         response.set_cookie(
-            COOKIE, issue_cookie(token, current, now), max_age=SESSION_MAX_AGE_S, path=PREFIX,
+            COOKIE, issue_cookie(tokens[operator], current, now, operator), max_age=SESSION_MAX_AGE_S, path=PREFIX,
             httponly=True, samesite="strict", secure=request.url.scheme == "https",
         )
         return response
@@ -164,11 +181,11 @@ def create_admin_router(
         form = await read_form(request) or {}
         if cookie is None:
             return to_login()
-        if not hmac.compare_digest(form.get("csrf", ""), csrf_token(token, cookie)):
+        if not hmac.compare_digest(form.get("csrf", ""), csrf_token(token_of(cookie), cookie)):
             return v.page("Refused", Html('<div class="notice error">Form expired; reload.</div>'),
                          status=403)
-        assert generation is not None
-        await generation.advance()  # every cookie issued so far stops working, for good
+        # every cookie this operator was issued stops working, for good (others stay in)
+        await generations[OPERATOR.get()].advance()
         await audit("logout")
         response = to_login()
         response.delete_cookie(COOKIE, path=PREFIX)
@@ -227,14 +244,14 @@ def create_admin_router(
         )
         form = v.filter_form(f"{PREFIX}/conversations", query, platforms, categories)
         return v.page("대화 Conversations", join([form, table]), active="conversations",
-                     csrf=csrf_token(token, cookie), unreviewed=unreviewed, status=query.status)
+                     csrf=csrf_token(token_of(cookie), cookie), unreviewed=unreviewed, status=query.status)
 
     @router.get("/conversations/{conversation_id}")
     async def conversation(request: Request, conversation_id: str) -> Response:
         cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = csrf_token(token, cookie)
+        csrf = csrf_token(token_of(cookie), cookie)
         async with sessions() as s:
             tr = await q.transcript(s, conversation_id)
             labels_now = await all_labels(s)
@@ -307,7 +324,7 @@ def create_admin_router(
         cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = csrf_token(token, cookie)
+        csrf = csrf_token(token_of(cookie), cookie)
         async with sessions() as s:
             items = await q.crisis_queue(s, limit=200)
             unreviewed = await chrome(s)
@@ -323,7 +340,7 @@ def create_admin_router(
         cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = csrf_token(token, cookie)
+        csrf = csrf_token(token_of(cookie), cookie)
         async with sessions() as s:
             items = await q.low_confidence_queue(s, threshold, limit=200)
             labels_now = await all_labels(s)
@@ -363,7 +380,7 @@ def create_admin_router(
         body = join([v.filter_form(f"{PREFIX}/charts", query, platforms, categories),
                      tpl('<div class="summary">{c}</div><div class="charts">{i}</div>',
                          c=cards, i=imgs)])
-        return v.page("통계 Charts", body, active="charts", csrf=csrf_token(token, cookie),
+        return v.page("통계 Charts", body, active="charts", csrf=csrf_token(token_of(cookie), cookie),
                      unreviewed=unreviewed, status=query.status)
 
     @router.get("/charts/{name}.png")
@@ -387,7 +404,7 @@ def create_admin_router(
         if cookie is None:
             return None, to_login()
         form = await read_form(request)
-        if form is None or not hmac.compare_digest(form.get("csrf", ""), csrf_token(token, cookie)):
+        if form is None or not hmac.compare_digest(form.get("csrf", ""), csrf_token(token_of(cookie), cookie)):
             await audit("csrf_refused", target=request.url.path[:128])
             return None, v.page(
                 "Refused", Html('<div class="notice error">This form expired or did not come '
@@ -404,7 +421,7 @@ def create_admin_router(
         try:
             async with sessions() as s, s.begin():
                 allowed = await all_labels(s)
-                await q.relabel(s, message_id, form.get("category", ""), ACTOR, allowed=allowed)
+                await q.relabel(s, message_id, form.get("category", ""), OPERATOR.get(), allowed=allowed)
         except (LookupError, ValueError) as exc:
             return v.page("Not relabelled", tpl('<div class="notice error">{e}</div>', e=str(exc)),
                          status=400)
@@ -419,7 +436,7 @@ def create_admin_router(
         assert form is not None
         try:
             async with sessions() as s, s.begin():
-                await q.mark_reviewed(s, message_id, ACTOR)
+                await q.mark_reviewed(s, message_id, OPERATOR.get())
         except LookupError as exc:
             return v.page("Not found", tpl('<div class="notice error">{e}</div>', e=str(exc)),
                          status=404)

@@ -1,7 +1,9 @@
 """Logging in to the ``/admin`` dashboard: signed session cookies, CSRF tokens, safe forms.
 
-The cookie holds a timestamp, the session generation and an HMAC keyed by ``ADMIN_TOKEN``
-— never the token — and expires after :data:`SESSION_MAX_AGE_S`. The generation lives in
+The cookie holds a timestamp, the session generation, the operator's name and an HMAC keyed
+by that operator's token (``OPERATORS``, or ``ADMIN_TOKEN`` for ``admin``) over all three —
+never the token — and expires after :data:`SESSION_MAX_AGE_S`. Each operator has their own
+generation, so one operator's logout ends only their sessions. The generation lives in
 the database (:mod:`bot.web.admin_sessions`): logging out, or starting with another token,
 moves it on, so every earlier cookie stops working, across restarts and processes.
 A cookie signed with an old token fails its HMAC anyway. Comparisons are constant-time.
@@ -49,22 +51,31 @@ def fingerprint(token: str) -> str:
     return sign(token, "fingerprint", "buddy-admin")
 
 
-def issue_cookie(token: str, generation: int, now: float) -> str:
+def issue_cookie(token: str, generation: int, now: float, operator: str = "admin") -> str:
+    """``issued.generation.signature.operator`` (the name last: it may contain dots)."""
     issued = f"{int(now)}.{generation}"
-    return f"{issued}.{sign(token, 'session', issued)}"
+    return f"{issued}.{sign(token, 'session', f'{issued}.{operator}')}.{operator}"
+
+
+def cookie_operator(cookie: str | None) -> str | None:
+    """Which operator a cookie claims to be (to pick the token that must have signed it)."""
+    parts = (cookie or "").split(".", 3)
+    return parts[3] if len(parts) == 4 and parts[3] else None
 
 
 def cookie_valid(token: str, cookie: str | None, generation: int, now: float) -> bool:
-    """Signed by this token, issued in the current session generation, not expired."""
-    if not cookie or cookie.count(".") != 2:
+    """Signed by this token for the operator it names, issued in the current session
+    generation, not expired."""
+    parts = (cookie or "").split(".", 3)
+    if len(parts) != 4:
         return False
-    issued, gen, sig = cookie.split(".")
+    issued, gen, sig, operator = parts
     if not (issued.isdigit() and gen.isdigit()) or int(gen) != generation:
         return False
     age = now - int(issued)
     if age > SESSION_MAX_AGE_S or age < -60:
         return False
-    return hmac.compare_digest(sig, sign(token, "session", f"{issued}.{gen}"))
+    return hmac.compare_digest(sig, sign(token, "session", f"{issued}.{gen}.{operator}"))
 
 
 def csrf_token(token: str, cookie: str) -> str:
