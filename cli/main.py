@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask, base, bench, db, logs, safety, serve, train
+from cli import ask, base, bench, db, handoff, logs, safety, serve, train
 from cli.common import setup_logging
 
 app = typer.Typer(
@@ -34,6 +34,7 @@ train.register(app)
 app.add_typer(base.app, name="base")
 app.add_typer(db.app, name="db")
 app.add_typer(bench.app, name="bench")
+app.add_typer(handoff.app, name="handoff")
 app.add_typer(logs.app, name="logs")
 app.add_typer(safety.app, name="safety")
 
