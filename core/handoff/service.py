@@ -153,7 +153,7 @@ class HandoffService:
                                    "없습니다). The user cannot be reached now.")
             await store.ensure_handoff(s, user_key, conversation_id, address.platform, now)
         async with self.sessions() as s, s.begin():
-            won = await store.take_handoff(s, user_key, operator, now)
+            won = await store.take_handoff(s, user_key, operator, conversation_id, now)
             if won:
                 await record_audit(s, operator, "take", target=conversation_id)
             row = await store.handoff_row(s, user_key)

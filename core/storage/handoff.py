@@ -108,13 +108,18 @@ async def request_handoff(
     return done.rowcount == 1
 
 
-async def take_handoff(session: AsyncSession, user_key: str, operator: str, now: datetime) -> bool:
-    """Hold the conversation for ``operator``; True for exactly one of racing takers."""
+async def take_handoff(
+    session: AsyncSession, user_key: str, operator: str, conversation_id: str, now: datetime
+) -> bool:
+    """Hold the user's conversation for ``operator``; True for exactly one of racing takers.
+    ``conversation_id`` (the one the operator opened) is where their turns are logged and
+    where the user's messages are shown live."""
     done = await session.execute(
         update(Handoff)
         .where(Handoff.user_key == user_key, Handoff.operator.is_(None),
                Handoff.state.in_(_from(HandoffEvent.TAKE)))
         .values(state=HandoffState.HELD.value, operator=operator, taken_at=now,
+                conversation_id=conversation_id,
                 last_operator_at=now, ended_at=None, updated_at=now))
     return done.rowcount == 1
 
