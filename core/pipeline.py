@@ -45,15 +45,16 @@ from core.safety.trajectory import RiskTrajectory
 from core.storage.dialogue_state import DialogueStateStore
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
+from core.text import encodable_text, has_words, normalize
 
 if TYPE_CHECKING:
     from core.handoff.service import HandoffService
-from core.text import encodable_text, has_words, normalize
 
 log = logging.getLogger(__name__)
 
 CLASSIFY_TIMEOUT_S = 10.0
 PREFETCH_TIMEOUT_S = 2.0
+HANDOFF_TIMEOUT_S = 1.5  # a hung database must not hold any reply (a crisis reply least)
 # The last line of defence if the safety module itself breaks: never fail open.
 _EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰어내", "killmyself", "suicide")
 
@@ -245,8 +246,9 @@ class Buddy:
         Buddy answers as always: a user is never left without a reply because of a handoff)."""
         if self.handoff is not None and self.handoff.enabled:
             try:
-                return await open_gate(self.handoff, key, message.platform,
-                                       state.conversation_id, message.address, now)
+                return await asyncio.wait_for(open_gate(
+                    self.handoff, key, message.platform, state.conversation_id,
+                    message.address, now), HANDOFF_TIMEOUT_S)
             except Exception:
                 log.exception("handoff state unavailable; Buddy answers this message")
         return off_gate(key, message.platform, state.conversation_id, now)

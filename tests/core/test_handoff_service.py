@@ -271,3 +271,21 @@ async def test_a_refused_delivery_releases_the_conversation(setup: Setup) -> Non
         await setup.service.take("kim", first.conversation_id)
     reply = await setup.buddy.handle(say("안녕"))
     assert reply.kind is not ReplyKind.HELD
+
+
+async def test_database_gone_the_crisis_reply_still_goes_out(tmp_path: Path) -> None:
+    from core.storage.db import upgrade_schema_async
+
+    db = tmp_path / "gone.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    await upgrade_schema_async(url)
+    engine = open_engine(url)
+    service = make_service(session_factory(engine), Outbox())
+    buddy = Buddy(classifier=FixedClassifier({}, default="일반대화", default_confidence=0.9),
+                  answers=AnswerBook(ANSWERS, seed=1), pseudonym_secret=b"s", handoff=service)
+    db.unlink()  # the log's file is deleted under the running server
+    reply = await buddy.handle(say("죽고 싶어요"))
+    assert reply.kind is ReplyKind.CRISIS and "109" in reply.text
+    asked = await buddy.handle(say("사람이랑 얘기하고 싶어"))
+    assert asked.text == texts.UNAVAILABLE  # honest, with the hotlines
+    await engine.dispose()
