@@ -37,8 +37,7 @@ from core.classify.model_folder import read_manifest
 from core.dataset.formats import deduplicate, load_datasets
 from core.dataset.records import Dataset
 from training.metrics import summarize
-from training.split import stratified_split
-from training.train import SPLIT_FILE
+from training.split import SPLIT_FILE, stratified_split
 
 METRICS_FILE = "metrics.json"
 
