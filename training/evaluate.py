@@ -114,7 +114,7 @@ def write_metrics(metrics: dict[str, Any], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / METRICS_FILE
     path.write_text(json.dumps(metrics, ensure_ascii=False, indent=2), "utf-8")
-    from training.report import write_report  # report.md + PNG plots beside metrics.json
+    from training.report import write_report  # matplotlib (slow to import): only when asked
 
     write_report(metrics, out_dir, title=f"Evaluation of {metrics.get('model_id', 'a model')}")
     return path
