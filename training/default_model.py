@@ -23,6 +23,7 @@ from pathlib import Path
 from core.classify.embedded import default_model_dir, usable
 from core.dataset.formats import data_hash, load_dataset
 from core.errors import ModelError
+from core.resources import require_dataset
 from training import linear
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,11 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 def ensure_default_model(data_dir: Path, cache_dir: Path) -> Path:
     """Return a folder holding the embedded default model, training it if needed.
 
-    Raises :class:`~core.errors.DataFormatError` when the dataset is broken and
-    :class:`ModelError` when the cache folder cannot be written.
+    Raises :class:`~core.errors.MissingResourceError` when the dataset folder is missing,
+    :class:`~core.errors.DataFormatError` when it is broken and :class:`ModelError` when the
+    cache folder cannot be written.
     """
-    data_dir, cache_dir = Path(data_dir), Path(cache_dir)
+    data_dir, cache_dir = require_dataset(Path(data_dir)), Path(cache_dir)
     target = default_model_dir(data_dir, cache_dir)
     if target.is_dir() and usable(target):
         return target

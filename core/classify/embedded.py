@@ -19,6 +19,7 @@ from pathlib import Path
 from core.classify.loader import load_model
 from core.dataset.formats import data_hash
 from core.errors import ModelError
+from core.resources import require_dataset
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,9 @@ def usable(folder: Path) -> bool:
 
 def trained_default_model(data_dir: Path, cache_dir: Path) -> Path:
     """The embedded default model's folder; :class:`ModelError` with the fix when it has
-    not been trained for this dataset yet (or is damaged)."""
-    folder = default_model_dir(data_dir, cache_dir)
+    not been trained for this dataset yet, :class:`~core.errors.MissingResourceError` when
+    the dataset itself is missing."""
+    folder = default_model_dir(require_dataset(Path(data_dir)), cache_dir)
     if not folder.is_dir():
         raise ModelError(
             f"the embedded default model for the dataset in {data_dir} is not trained yet "
