@@ -13,12 +13,16 @@ from typing import Annotated
 import typer
 
 from cli.common import ensure_model, fail, settings_or_exit
-from core import replies
-from core.answers import AnswerBook
-from core.app import load_configured_model, open_buddy
-from core.errors import BuddyError
-from core.messages import IncomingMessage, Reply
-from core.pipeline import Buddy
+from core import (
+    AnswerBook,
+    Buddy,
+    BuddyError,
+    IncomingMessage,
+    Reply,
+    load_configured_model,
+    open_buddy,
+    replies,
+)
 
 
 def _reply_json(text: str, reply: Reply) -> str:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import fail, settings_or_exit
-from core.errors import BuddyError
+from core import BuddyError
 
 app = typer.Typer(
     help="Benchmarks: KoBERT inference speed; many users at once through the core and Telegram.",

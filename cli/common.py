@@ -9,8 +9,7 @@ from typing import NoReturn
 
 import typer
 
-from core.config import Settings, load_settings
-from core.errors import BuddyError
+from core import BuddyError, Settings, load_settings
 from training.default_model import ensure_default_model
 
 

@@ -7,7 +7,7 @@ import asyncio
 import typer
 
 from cli.common import ensure_model, fail, settings_or_exit
-from core.errors import BuddyError
+from core import BuddyError
 
 
 def serve() -> None:
