@@ -209,11 +209,11 @@ async def run_conversation_bench(cfg: ConversationBenchConfig,
     import asyncio
 
     from core.app import LoadedModel, open_buddy
-    from core.classify.embedded import ensure_default_model
     from core.classify.loader import load_model
     from core.classify.model_folder import read_answers
     from core.config import load_settings
     from core.messages import IncomingMessage
+    from training.default_model import ensure_default_model
 
     scripts = [c for c in load_conversations(cfg.file) if not cfg.only or c["id"] in cfg.only]
     with tempfile.TemporaryDirectory(prefix="buddy-conv-bench-") as tmp:

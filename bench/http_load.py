@@ -118,7 +118,7 @@ def _logged(db: Path) -> tuple[dict[str, int], int]:
 
 async def run_http_bench(cfg: HttpBenchConfig) -> dict[str, Any]:
     """Start ``buddy serve``, load it over HTTP for ``duration_s``, stop it, count the log."""
-    from core.classify.embedded import ensure_default_model
+    from training.default_model import ensure_default_model
 
     folder = cfg.model_dir
     if folder is None:

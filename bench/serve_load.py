@@ -159,10 +159,10 @@ async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
     top-level figures are the durable mode's; ``background`` holds the other's.
     """
     from core.app import LoadedModel
-    from core.classify.embedded import ensure_default_model
     from core.classify.loader import load_model
     from core.classify.model_folder import read_answers
     from core.config import load_settings
+    from training.default_model import ensure_default_model
 
     scripts = user_scripts(cfg.data_dir, cfg.users, cfg.messages_per_user, cfg.seed)
     t0 = time.perf_counter()

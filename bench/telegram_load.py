@@ -98,9 +98,9 @@ class _TimedStub(TelegramStub):
 
 async def _load_model(cfg: TelegramBenchConfig, settings: Any, var_dir: Path) -> Any:
     from core.app import LoadedModel
-    from core.classify.embedded import ensure_default_model
     from core.classify.loader import load_model
     from core.classify.model_folder import read_answers
+    from training.default_model import ensure_default_model
 
     if cfg.model_dir is None:
         cache = cfg.cache_dir or (var_dir / "models")

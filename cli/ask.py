@@ -12,13 +12,17 @@ from typing import Annotated
 
 import typer
 
-from cli.common import fail, settings_or_exit
-from core import replies
-from core.answers import AnswerBook
-from core.app import load_configured_model, open_buddy
-from core.errors import BuddyError
-from core.messages import IncomingMessage, Reply
-from core.pipeline import Buddy
+from cli.common import ensure_model, fail, settings_or_exit
+from core import (
+    AnswerBook,
+    Buddy,
+    BuddyError,
+    IncomingMessage,
+    Reply,
+    load_configured_model,
+    open_buddy,
+    replies,
+)
 
 
 def _reply_json(text: str, reply: Reply) -> str:
@@ -68,6 +72,7 @@ def ask(
 ) -> None:
     """Answer each TEXT (or each line of standard input). Nothing is logged."""
     settings = settings_or_exit()
+    ensure_model(settings, model)
     try:
         loaded = load_configured_model(settings, model)
     except BuddyError as exc:
@@ -101,6 +106,7 @@ def ask(
 def chat() -> None:
     """Talk with Buddy in this terminal. Logged as platform `console`. Ctrl-D to leave."""
     settings = settings_or_exit()
+    ensure_model(settings)
 
     async def run() -> None:
         async with open_buddy(settings) as buddy:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from cli.common import fail
-from core.errors import BuddyError
+from core import BuddyError
 
 app = typer.Typer(
     help="Pre-trained encoders built on this machine, without a model hub.",

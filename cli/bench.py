@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import fail, settings_or_exit
-from core.errors import BuddyError
+from core import BuddyError
 
 app = typer.Typer(
     help="Benchmarks: KoBERT inference speed; many users at once through the core and Telegram.",
@@ -240,8 +240,8 @@ def base(
     gives a really trained model for `buddy bench inference --model`; without pre-training
     its accuracy is not KoBERT's.
     """
-    from bench.scratch_base import write_base
     from core.dataset.formats import load_dataset
+    from training.bases.scratch import write_base
 
     sources = data or [settings_or_exit().data_dir]
     try:
@@ -253,7 +253,7 @@ def base(
                 "max_position_embeddings": 512} if tiny else None)
     info = write_base(out, sentences, encoder=encoder, initializer_range=init_range, seed=seed)
     if mlm_seconds > 0:
-        from bench.scratch_base import mlm_pretrain
+        from training.bases.scratch import mlm_pretrain
 
         info.update(mlm_pretrain(out, sentences, mlm_seconds, seed=seed))
     typer.echo(json.dumps(info, ensure_ascii=False, indent=2))

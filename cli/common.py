@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 
-from core.config import Settings, load_settings
-from core.errors import BuddyError
+from core import BuddyError, Settings, load_settings
+from training.default_model import ensure_default_model
 
 
 def settings_or_exit() -> Settings:
@@ -34,3 +35,18 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print an error a person can act on and exit (no traceback for expected failures)."""
     typer.secho(f"오류 / error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+def ensure_model(settings: Settings, model_dir: Path | None = None) -> None:
+    """Train the embedded default model on first run when no other model is chosen.
+
+    The core only loads models (it never imports ``training``), so every entry point that
+    may serve the embedded default calls this first; a broken dataset or an unwritable
+    cache exits with the fix.
+    """
+    if model_dir is not None or settings.buddy_model is not None:
+        return
+    try:
+        ensure_default_model(settings.data_dir, settings.var_dir / "models")
+    except BuddyError as exc:
+        fail(str(exc))

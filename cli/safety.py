@@ -54,9 +54,9 @@ def load_classifier(model_dir: Path | None) -> Classifier:
     wellness CSV) into the same cache the bot uses, so measuring it on the wellness CSV is
     not a leak. Raises :class:`BuddyError` subclasses with the fix.
     """
-    from core.classify.embedded import ensure_default_model
     from core.classify.loader import load_model
     from core.config import load_settings
+    from training.default_model import ensure_default_model
 
     if model_dir is None:
         settings = load_settings()

@@ -6,8 +6,8 @@ import asyncio
 
 import typer
 
-from cli.common import fail, settings_or_exit
-from core.errors import BuddyError
+from cli.common import ensure_model, fail, settings_or_exit
+from core import BuddyError
 
 
 def serve() -> None:
@@ -19,6 +19,7 @@ def serve() -> None:
     from bot.serve import ServeError, run
 
     settings = settings_or_exit()
+    ensure_model(settings)
 
     def out(line: str) -> None:
         typer.echo(line)

@@ -18,7 +18,7 @@ from typing import Any
 import typer
 
 from cli.common import fail
-from core.errors import BuddyError
+from core import BuddyError
 
 
 def _options(pairs: list[str]) -> dict[str, Any]:

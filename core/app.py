@@ -17,6 +17,8 @@ from pathlib import Path
 
 from core.answers import AnswerBook
 from core.classify.base import Classifier
+from core.classify.embedded import trained_default_model
+from core.classify.loader import load_model
 from core.classify.model_folder import read_answers
 from core.config import Settings
 from core.handoff.service import HandoffService
@@ -39,15 +41,13 @@ class LoadedModel:
 def load_configured_model(settings: Settings, model_dir: Path | None = None) -> LoadedModel:
     """The model to serve: ``model_dir``, else ``BUDDY_MODEL``, else the embedded default.
 
-    Blocking (may train the embedded default on first run); call off the event loop.
+    Blocking; call off the event loop. The embedded default must have been trained by the
+    entry point (``training.default_model.ensure_default_model``): the core only loads.
     Raises :class:`core.errors.ModelError` with the folder and the fix.
     """
-    from core.classify.embedded import ensure_default_model
-    from core.classify.loader import load_model
-
     folder = model_dir or settings.buddy_model
     if folder is None:
-        folder = ensure_default_model(settings.data_dir, settings.var_dir / "models")
+        folder = trained_default_model(settings.data_dir, settings.var_dir / "models")
     started = time.perf_counter()
     classifier = load_model(Path(folder))
     log.info("model %s loaded from %s in %.1fs", classifier.model_id, folder,

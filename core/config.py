@@ -13,10 +13,22 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.errors import ConfigError
+from core.errors import ConfigError, MissingResourceError
+from core.resources import data_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN_MIN_CHARS = 24
+
+
+def _packaged_dataset() -> Path:
+    """The dataset installed with Buddy (package ``data``); in an old editable install that
+    predates the package, the checkout's folder. A missing one is reported when it is read."""
+    try:
+        return data_path("dataset")
+    except MissingResourceError:
+        return REPO_ROOT / "data" / "dataset"
+
+
 _PLACEHOLDERS = {"changeme", "change-me", "your-token-here", "xxx", "secret", "placeholder", "todo"}
 
 
@@ -44,7 +56,7 @@ class Settings(BaseSettings):
         "trained from BUDDY_DATA_DIR on first run.",
     )
     data_dir: Path = Field(
-        REPO_ROOT / "data" / "dataset",
+        default_factory=_packaged_dataset,
         alias="BUDDY_DATA_DIR",
         description="Our own dataset the embedded default is trained from.",
     )

@@ -5,6 +5,7 @@
     ├── DataFormatError      an input file cannot be read (names file and line)
     ├── ModelError           a model folder is missing, damaged or incompatible
     │   └── ModelNotFoundError
+    ├── MissingResourceError a file Buddy ships (data/, model files) is not installed
     └── StorageError         the conversation log cannot be reached
 
 User-facing Korean replies never carry these messages; adapters log them and answer kindly.
@@ -38,6 +39,11 @@ class ModelError(BuddyError):
 
 class ModelNotFoundError(ModelError):
     """The model folder does not exist."""
+
+
+class MissingResourceError(BuddyError):
+    """A file that ships with Buddy is missing from this installation; the message names the
+    resource and how to get it back (see :mod:`core.resources`)."""
 
 
 class StorageError(BuddyError):

@@ -54,7 +54,7 @@ def build_base(folder: Path, hidden: int = 64, layers: int = 2, heads: int = 2) 
     ``initializer_range`` 0.1 (BERT's is 0.02) lets a random encoder learn the four
     categories in a few dozen steps, which keeps the tests short.
     """
-    from bench.scratch_base import write_base
+    from training.bases.scratch import write_base
 
     sentences = [t for texts in TINY_DATA.values() for t in texts]
     write_base(

@@ -37,8 +37,7 @@ from core.classify.model_folder import read_manifest
 from core.dataset.formats import deduplicate, load_datasets
 from core.dataset.records import Dataset
 from training.metrics import summarize
-from training.split import stratified_split
-from training.train import SPLIT_FILE
+from training.split import SPLIT_FILE, stratified_split
 
 METRICS_FILE = "metrics.json"
 
@@ -115,7 +114,7 @@ def write_metrics(metrics: dict[str, Any], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / METRICS_FILE
     path.write_text(json.dumps(metrics, ensure_ascii=False, indent=2), "utf-8")
-    from training.report import write_report  # report.md + PNG plots beside metrics.json
+    from training.report import write_report  # matplotlib (slow to import): only when asked
 
     write_report(metrics, out_dir, title=f"Evaluation of {metrics.get('model_id', 'a model')}")
     return path

@@ -20,6 +20,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from core.classify.model_folder import MANIFEST, read_manifest
+from core.errors import ModelError
+
 log = logging.getLogger(__name__)
 
 REPORT = "report.md"
@@ -345,9 +348,6 @@ def write_report(metrics: Mapping[str, Any], out_dir: Path, title: str = "") -> 
 
 def refresh_model_card(folder: Path) -> None:
     """Rewrite a KoBERT model folder's card so it shows the figures just measured."""
-    from core.classify.model_folder import MANIFEST, read_manifest
-    from core.errors import ModelError
-
     if not (folder / MANIFEST).is_file():
         return
     try:
@@ -355,6 +355,6 @@ def refresh_model_card(folder: Path) -> None:
     except ModelError:
         return
     if backend in ("transformer", "kobert"):
-        from training.kobert.save import write_model_card
+        from training.kobert.save import write_model_card  # needs the kobert extra's names
 
         write_model_card(folder)

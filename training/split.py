@@ -17,6 +17,10 @@ import numpy as np
 
 from core.dataset.records import Dataset, Example
 
+# the file, inside a model folder, recording a held-out split's parameters (written by
+# training.train, read by training.evaluate to rebuild the same split)
+SPLIT_FILE = "split.json"
+
 
 @dataclass
 class Split:

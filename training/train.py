@@ -18,7 +18,9 @@ from typing import Any
 from core.classify.base import Classifier
 from core.dataset.formats import data_hash, deduplicate, load_datasets
 from core.dataset.records import Dataset
-from training.split import stratified_split
+from training.evaluate import evaluate_dataset, write_metrics
+from training.linear import train_linear
+from training.split import SPLIT_FILE, stratified_split
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +29,13 @@ Trainer = Callable[..., Classifier]
 
 def _train_linear(dataset: Dataset, out_dir: Path, seed: int, data_hash: str,
                   **options: Any) -> Classifier:
-    from core.classify.linear import train_linear
-
     return train_linear(dataset, out_dir, seed=seed, data_hash=data_hash, **options)
 
 
 def _train_kobert(dataset: Dataset, out_dir: Path, seed: int, data_hash: str,
                   **options: Any) -> Classifier:
     try:
-        from training.kobert import train_kobert  # written by the KoBERT engineer
+        from training.kobert import train_kobert  # torch and transformers: the optional extra
     except ImportError as exc:
         raise ValueError(
             f"the transformer backend is not available ({exc}); install the extra with "
@@ -43,9 +43,6 @@ def _train_kobert(dataset: Dataset, out_dir: Path, seed: int, data_hash: str,
         ) from exc
     return train_kobert(dataset, out_dir, seed=seed, data_hash=data_hash, **options)
 
-
-# the file, inside a model folder, recording a held-out split's parameters
-SPLIT_FILE = "split.json"
 
 # "transformer" fine-tunes any BERT-family base (KoBERT by default, e5 from `buddy base e5`);
 # "kobert" is its older name, kept so existing commands and configs still work.
@@ -101,8 +98,6 @@ def train(
         "duplicates_dropped": report.dropped,
     }
     if split is not None:
-        from training.evaluate import evaluate_dataset, write_metrics
-
         (out_dir / SPLIT_FILE).write_text(json.dumps({
             "test_size": eval_split, "seed": seed, "data": [str(p) for p in paths],
             "data_hash": digest, "n_train": len(split.train.examples),

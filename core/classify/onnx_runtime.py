@@ -14,8 +14,8 @@ Files, beside the transformer model folder's own (see :mod:`core.classify.kobert
   so a folder retrained in place never serves a stale export (the loader falls back to
   PyTorch and says how to re-export).
 
-:func:`export_onnx` writes both; :func:`load_serving_classifier` picks the fastest up-to-date
-backend for a transformer folder. onnxruntime, onnx and torch are imported only when used.
+:func:`export_onnx` writes both; :func:`core.classify.kobert.load_serving_classifier` picks
+the fastest up-to-date backend for a transformer folder. onnxruntime, onnx and torch are imported only when used.
 """
 
 from __future__ import annotations
@@ -32,19 +32,24 @@ from typing import Any
 
 import numpy as np
 
-from core.classify.base import Classifier, Prediction
+from core.classify.base import Prediction
 from core.classify.model_folder import read_manifest
+from core.classify.pooling import load_sequence_classifier
+from core.classify.transformer_files import (
+    BACKENDS,
+    DEFAULT_MAX_LENGTH,
+    INSTALL_HINT,
+    WEIGHTS_FILE,
+    load_kobert_tokenizer,
+)
 from core.errors import ModelError
 
 log = logging.getLogger(__name__)
 
 ONNX_FILE = "model.int8.onnx"
 ONNX_META = "model.int8.json"
-WEIGHTS_FILE = "model.safetensors"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OPSET = 17
-DEFAULT_MAX_LENGTH = 64
-INSTALL_HINT = "Install the KoBERT extra first: pip install 'buddy-counsel[kobert]'."
 # Padding a micro-batch to its longest text wastes work on short ones: texts are sorted by
 # length and a new sub-batch starts once padding would exceed this share of real tokens.
 MAX_PADDING_OVERHEAD = 0.25
@@ -136,8 +141,6 @@ def export_onnx(folder: Path, *, quantize: bool = True) -> Path:
     export). Raises :class:`ModelError` when the folder cannot be read.
     """
     folder = Path(folder)
-    from core.classify.kobert import BACKENDS
-
     manifest = read_manifest(folder)
     if manifest.backend not in BACKENDS:
         raise ModelError(
@@ -145,8 +148,6 @@ def export_onnx(folder: Path, *, quantize: bool = True) -> Path:
     if not (folder / WEIGHTS_FILE).is_file():
         raise ModelError(f"{folder} has no {WEIGHTS_FILE}. Retrain with `buddy train --backend kobert`.")
     try:
-        from core.classify.pooling import load_sequence_classifier
-
         model = load_sequence_classifier(folder)
     except ImportError as exc:  # pragma: no cover
         raise ModelError(f"Exporting needs torch and transformers. {INSTALL_HINT}") from exc
@@ -250,8 +251,6 @@ class OnnxKoBertClassifier:
     @classmethod
     def load(cls, folder: Path, threads: int | None = None) -> OnnxKoBertClassifier:
         """Load the folder's ONNX export; refuses a missing or stale one with the fix."""
-        from core.classify.kobert import BACKENDS, load_kobert_tokenizer
-
         folder = Path(folder)
         manifest = read_manifest(folder)
         if manifest.backend not in BACKENDS:
@@ -337,15 +336,3 @@ def load_current_export(folder: Path, threads: int | None = None) -> OnnxKoBertC
     except ModelError as exc:
         log.warning("serving with PyTorch instead of ONNX: %s", exc)
         return None
-
-
-def load_serving_classifier(folder: Path, threads: int | None = None) -> Classifier:
-    """The fastest faithful classifier for a transformer folder: int8 ONNX when its export is
-    current and onnxruntime is installed, else fp32 PyTorch.
-    """
-    from core.classify.kobert import KoBertClassifier
-
-    fast = load_current_export(folder, threads)
-    if fast is not None:
-        return fast
-    return KoBertClassifier.load(Path(folder), prefer_onnx=False)

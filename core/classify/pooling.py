@@ -20,6 +20,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.classify.encoder import mean_pool
+
 POOLING_CHOICES = ("auto", "cls", "mean")
 CONFIG_KEY = "pooling"
 # What ``buddy base e5`` leaves in a base folder beside config.json.
@@ -63,7 +65,6 @@ def _mean_pool_class() -> Any:
     from transformers import BertConfig, BertModel, BertPreTrainedModel
     from transformers.modeling_outputs import SequenceClassifierOutput
 
-    from core.classify.encoder import mean_pool
 
     class MeanPoolBertForSequenceClassification(BertPreTrainedModel):
         """BERT encoder, mean over real tokens, standardised, dropout, a linear layer to labels.

@@ -27,6 +27,7 @@ from telegram_stub import TOKEN, TelegramStub  # noqa: E402
 from bot.telegram_bot import build_application, start_telegram, stop_telegram  # noqa: E402
 from core.app import open_buddy  # noqa: E402
 from core.config import Settings  # noqa: E402
+from training.default_model import ensure_default_model  # noqa: E402
 
 USER = 4242
 GROUP = {"id": -100777, "type": "group", "title": "스터디 모임"}
@@ -82,6 +83,8 @@ async def record(model: Path | None) -> str:
             settings = Settings(_env_file=None, telegram_token=TOKEN,
                                 telegram_base_url=stub.base_url, BUDDY_VAR_DIR=Path(tmp),
                                 **({"buddy_model": model} if model else {}))  # type: ignore[arg-type]
+            if model is None:
+                ensure_default_model(settings.data_dir, settings.var_dir / "models")
             async with open_buddy(settings) as buddy:
                 application = build_application(buddy, settings)
                 await start_telegram(application, settings, poll_timeout=1)

@@ -32,6 +32,7 @@ from bot.web.app import create_app  # noqa: E402
 from core.app import open_buddy  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.pipeline import Buddy  # noqa: E402
+from training.default_model import ensure_default_model  # noqa: E402
 
 OUT = ROOT / "docs" / "transcripts"
 
@@ -169,6 +170,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, BUDDY_VAR_DIR=Path(tmp),
                             pseudonym_secret="transcripts-only")
+        ensure_default_model(settings.data_dir, settings.var_dir / "models")
         async with open_buddy(settings) as buddy:
             OUT.mkdir(parents=True, exist_ok=True)
             (OUT / "web.md").write_text(await web_transcript(buddy, settings), encoding="utf-8")

@@ -20,8 +20,8 @@ import pytest
 from telegram_stub import TOKEN, TelegramStub
 
 from bot.telegram_texts import SHUTTING_DOWN
-from core.classify.linear import train_linear
 from core.dataset.records import Dataset
+from training.linear import train_linear
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_GUARD_S = 120.0  # only against a hang: loading the model may take a while

@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 from review_fixtures import seed_log
 
-from core.classify.linear import train_linear
 from core.dataset.formats import load_dataset
 from core.dataset.records import Dataset
 from core.dataset.tabular import MAX_XLSX_EXPANDED, read_xlsx
 from core.errors import DataFormatError
 from core.review.csv_safe import FORMULA_STARTS
 from core.storage.db import upgrade_schema
+from training.linear import train_linear
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 
 from core.classify.base import Classifier
-from core.classify.embedded import default_model_dir, ensure_default_model
-from core.classify.linear import LinearClassifier, ancestor_groups, train_linear
+from core.classify.embedded import default_model_dir, trained_default_model
+from core.classify.linear import LinearClassifier
 from core.classify.loader import load_answers, load_model
 from core.dataset.records import Dataset, Example
 from core.errors import ModelError
+from training import linear
+from training.default_model import ensure_default_model
+from training.linear import ancestor_groups, train_linear
 
 # Made-up utterances, clearly separable, so a correct model must get them right.
 UTTERANCES = {
@@ -115,20 +118,26 @@ def test_embedded_default_trains_once_and_is_reused(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data, cache = _write_data(tmp_path / "data"), tmp_path / "cache"
-    with caplog.at_level(logging.INFO, logger="core.classify.embedded"):
+    with caplog.at_level(logging.INFO, logger="training.default_model"):
         folder = ensure_default_model(data, cache)
     assert "first run only" in caplog.text
     assert folder == default_model_dir(data, cache) and folder.name.startswith("default-")
     assert load_model(folder).predict(["잠이 안 와"])[0].category == "증상/불면"
     assert [p.name for p in cache.iterdir() if p.is_dir()] == [folder.name]  # no temp left
 
-    import core.classify.linear as linear
-
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("a cached model must not be retrained")
 
     monkeypatch.setattr(linear, "train_linear", no_training)
     assert ensure_default_model(data, cache) == folder
+    assert trained_default_model(data, cache) == folder  # what the core loads
+
+
+def test_untrained_default_model_says_how_to_get_one(tmp_path: Path) -> None:
+    data = _write_data(tmp_path / "data")
+    with pytest.raises(ModelError, match="not trained yet") as err:
+        trained_default_model(data, tmp_path / "cache")
+    assert "buddy serve" in str(err.value) and "BUDDY_MODEL" in str(err.value)
 
 
 def test_embedded_default_follows_data_and_repairs_damage(tmp_path: Path) -> None:

@@ -157,12 +157,8 @@ def test_a_stale_export_is_refused_and_serving_falls_back_to_pytorch(exported_di
     """Retraining in place without re-exporting must never serve the old network."""
     from safetensors.torch import load_file, save_file
 
-    from core.classify.kobert import KoBertClassifier
-    from core.classify.onnx_runtime import (
-        OnnxKoBertClassifier,
-        export_is_current,
-        load_serving_classifier,
-    )
+    from core.classify.kobert import KoBertClassifier, load_serving_classifier
+    from core.classify.onnx_runtime import OnnxKoBertClassifier, export_is_current
 
     folder = tmp_path / "retrained"
     shutil.copytree(exported_dir, folder)

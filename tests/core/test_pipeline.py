@@ -209,9 +209,9 @@ async def test_flood_limit_answers_with_a_slow_down_notice_but_never_blocks_a_cr
 
 async def test_linear_model_answers_the_same_under_load_as_alone(tmp_path: Path) -> None:
     """Batched Kiwi prefetch and on-loop prediction change where work runs, not answers."""
-    from core.classify.linear import train_linear
     from core.classify.loader import load_model
     from core.dataset.records import Dataset, Example
+    from training.linear import train_linear
 
     data = {
         "증상/불면": ["잠이 안 와요", "밤새 잠을 못 잤어", "새벽까지 잠이 안 오네", "요즘 잠을 설쳐요"],

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.classify.linear import train_linear
 from core.dataset.records import Dataset
+from training.linear import train_linear
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "bot"))  # telegram_stub lives with the bot tests

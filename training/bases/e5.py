@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from core.errors import ModelError
+from training.bases.q4file import read_q4_model
+from training.bases.xlmr_tokenizer import build_tokenizer, korean_english_ids
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +101,6 @@ def state_dict(q4: Any, keep_ids: list[int] | None = None) -> dict[str, np.ndarr
 def convert_e5(out: Path, prune: bool = False, source: Path | None = None) -> dict[str, Any]:
     """Write the transformers folder into ``out``; return what was done, for the report."""
     from safetensors.numpy import save_file
-
-    from training.bases.q4file import read_q4_model
-    from training.bases.xlmr_tokenizer import build_tokenizer, korean_english_ids
 
     start = time.perf_counter()
     source = Path(source) if source else wheel_model_file()

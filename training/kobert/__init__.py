@@ -14,9 +14,13 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from core.classify.kobert import KoBertClassifier
+from core.classify.onnx_runtime import export_onnx
 from core.dataset.records import Dataset
 from core.errors import ConfigError
 from training.kobert.args import KoBertArgs, TransformerArgs
+from training.kobert.save import save_model_folder
+from training.split import stratified_split
 
 __all__ = ["KoBertArgs", "TransformerArgs", "run_training", "train_kobert", "train_transformer"]
 
@@ -35,9 +39,8 @@ def run_training(
 
     ``dataset`` is the training part only: the caller keeps its test part away from here.
     """
-    from training.kobert.save import save_model_folder
-    from training.kobert.train_loop import fine_tune
-    from training.split import stratified_split
+    from training.kobert.train_loop import fine_tune  # imports torch: only when training
+
 
     args = args or KoBertArgs()
     if args.val_size > 0:
@@ -58,8 +61,6 @@ def run_training(
 def _export_serving_path(folder: Path) -> None:
     """Write the int8 ONNX file the bot serves on CPU; PyTorch stays the fallback."""
     try:
-        from core.classify.onnx_runtime import export_onnx
-
         export_onnx(folder)
     except Exception as exc:  # serving still works from model.safetensors
         log.warning("ONNX export failed (%s); Buddy will serve this model with PyTorch", exc)
@@ -74,8 +75,6 @@ def train_kobert(
     plus ``config`` (a JSON file of arguments, overridden by the other options) and
     ``keep_checkpoints``.
     """
-    from core.classify.kobert import KoBertClassifier
-
     options = dict(options)
     keep = bool(options.pop("keep_checkpoints", False))
     config = options.pop("config", None)

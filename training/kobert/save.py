@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from core.classify.kobert import BACKEND, WEIGHTS_FILE, save_kobert_tokenizer
 from core.classify.model_folder import Manifest, read_manifest, write_manifest
 from training.kobert.args import ARGS_FILE, KoBertArgs
+from training.split import SPLIT_FILE
 
 if TYPE_CHECKING:
     from training.kobert.train_loop import TrainResult
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 HISTORY_FILE = "training_history.json"
 CARD_FILE = "README.md"
 METRICS_FILE = "metrics.json"
-SPLIT_FILE = "split.json"  # written by training.train when it holds out a test part
 
 
 def _file_hash(path: Path) -> str:

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from core.classify.transformer_files import load_kobert_tokenizer
+
 SPECIAL_TOKENS = ["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"]  # KoBERT's order: [PAD] is 1
 SENTENCEPIECE_FILE = "tokenizer_78b3253a26.model"  # the name KoBERT's tokenizer looks for
 
@@ -101,8 +103,6 @@ def mlm_pretrain(
 
     import torch
     from transformers import BertForMaskedLM, DataCollatorForLanguageModeling
-
-    from core.classify.kobert import load_kobert_tokenizer
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(seed)
