@@ -24,7 +24,7 @@ sys.path[:0] = [str(REPO), str(HERE)]
 
 from telegram_stub import TOKEN, TelegramStub  # noqa: E402
 
-from bot.telegram_bot import build_application, start_telegram, stop_telegram  # noqa: E402
+from bot.telegram_channel import build_application, start_telegram, stop_telegram  # noqa: E402
 from core.app import open_buddy  # noqa: E402
 from core.config import Settings  # noqa: E402
 
