@@ -17,13 +17,10 @@ import pytest
 from fake_discord_api import FakeDiscordAPI
 from sqlalchemy import select
 
-from bot.discord_bot import (
-    HELP,
-    NOT_YOUR_BUTTON,
-    SEND_FAILED,
-    BuddyDiscordBot,
-    create_discord_bot,
-)
+from bot.discord_bot import BuddyDiscordBot, create_discord_bot
+from bot.texts import DISCORD_HELP as HELP
+from bot.texts import DISCORD_NOT_YOUR_BUTTON as NOT_YOUR_BUTTON
+from bot.texts import SEND_FAILED
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import FixedClassifier
