@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.channel import ChannelStatus, DeliveryError
+from bot.channel import ChannelStatus, DeliveryError, with_sender
 from bot.discord_bot import DISCORD_LIMIT, PLATFORM, BuddyDiscordBot, create_discord_bot
 from bot.splitting import split_message
 
@@ -74,7 +74,7 @@ class DiscordChannel:
             with contextlib.suppress(BaseException):
                 await task
 
-    async def send_text(self, address: str, text: str) -> None:
+    async def send_text(self, address: str, text: str, sender: str | None = None) -> None:
         """Send to the channel ``address`` (a DM or server channel id), split at 2,000."""
         client = self.client
         if client is None or client.is_closed():
@@ -83,7 +83,7 @@ class DiscordChannel:
             channel = client.get_partial_messageable(int(address))
         except ValueError:
             raise DeliveryError("not a Discord channel address (expected a channel id)") from None
-        for piece in split_message(text, DISCORD_LIMIT):  # blank text: nothing to send
+        for piece in split_message(with_sender(text, sender), DISCORD_LIMIT):  # blank text: nothing to send
             try:
                 await channel.send(piece, allowed_mentions=discord.AllowedMentions.none())
             except (discord.HTTPException, discord.RateLimited) as exc:

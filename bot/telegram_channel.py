@@ -26,7 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot import texts
-from bot.channel import ChannelStatus, DeliveryError
+from bot.channel import ChannelStatus, DeliveryError, with_sender
 from bot.gate import Gate
 from bot.telegram_bot import PLATFORM, PerChatUpdateProcessor, TelegramAdapter, on_error
 from bot.telegram_send import call_with_retry, send_text
@@ -216,7 +216,7 @@ class TelegramChannel:
         if application is not None:
             await stop_telegram(application)
 
-    async def send_text(self, address: str, text: str) -> None:
+    async def send_text(self, address: str, text: str, sender: str | None = None) -> None:
         """Send to the chat ``address`` (its id), split at 4096, retried where safe."""
         if self.application is None:
             raise DeliveryError("Telegram is not running; start it with TELEGRAM_TOKEN set")
@@ -225,7 +225,7 @@ class TelegramChannel:
         except ValueError:
             raise DeliveryError("not a Telegram chat address (expected a chat id)") from None
         try:
-            await send_text(self.application.bot, chat_id, text)
+            await send_text(self.application.bot, chat_id, with_sender(text, sender))
         except TelegramError as exc:
             raise DeliveryError(f"Telegram refused the message ({_why(exc)}); the user may "
                                 "have blocked the bot or left the chat") from exc

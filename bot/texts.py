@@ -11,7 +11,7 @@ rendered from :mod:`core.safety.hotlines`, so a changed number changes everywher
 from __future__ import annotations
 
 from core import replies
-from core.safety.hotlines import EMERGENCY, HOTLINES, SUICIDE_PREVENTION, hotline_block
+from core.safety.hotlines import EMERGENCY, SUICIDE_PREVENTION, hotline_block
 from core.stopping import STOPPING
 
 # --- hotline phrases (rendered, never typed) ------------------------------------------------
@@ -23,11 +23,9 @@ URGENT_HELP_EN = (f"In Korea call {SUICIDE_PREVENTION.number} (suicide preventio
                   f"{' / '.join(_EMERGENCY_NUMBERS)} in an emergency.")
 
 
-def phone_links() -> list[tuple[str, str]]:
-    """(label, digits) for each number a page may offer as a ``tel:`` link, in order."""
-    links = [(f"{h.number} {h.name}", h.number.replace("-", "")) for h in HOTLINES
-             if h is not EMERGENCY]
-    return links + [(number, number) for number in _EMERGENCY_NUMBERS]
+def emergency_numbers() -> tuple[str, ...]:
+    """The emergency numbers one by one ("119", "112"), for call buttons and links."""
+    return _EMERGENCY_NUMBERS
 
 
 # --- shared by every platform ---------------------------------------------------------------
