@@ -16,7 +16,7 @@ from core.stopping import STOPPING
 
 # --- hotline phrases (rendered, never typed) ------------------------------------------------
 _EMERGENCY_NUMBERS = tuple(EMERGENCY.number.split(" 또는 "))
-#: "급하게 도움이 필요하면 자살예방상담전화 109, 위급하면 119 또는 112로 연락해 주세요."
+#: "급하게 도움이 필요하면 <suicide prevention line>, 위급하면 <emergency numbers>로 연락해 주세요."
 URGENT_HELP = (f"급하게 도움이 필요하면 {SUICIDE_PREVENTION.name} {SUICIDE_PREVENTION.number}, "
                f"위급하면 {EMERGENCY.number}로 연락해 주세요.")
 URGENT_HELP_EN = (f"In Korea call {SUICIDE_PREVENTION.number} (suicide prevention), or "
@@ -24,7 +24,7 @@ URGENT_HELP_EN = (f"In Korea call {SUICIDE_PREVENTION.number} (suicide preventio
 
 
 def emergency_numbers() -> tuple[str, ...]:
-    """The emergency numbers one by one ("119", "112"), for call buttons and links."""
+    """The emergency numbers one by one, for call buttons and links."""
     return _EMERGENCY_NUMBERS
 
 
