@@ -168,6 +168,26 @@ async def test_the_gateway_path_reaches_on_message(bot: BuddyDiscordBot,
     assert sent.body["content"] == SLEEP_ANSWER
 
 
+async def test_a_redelivered_message_is_answered_once(bot: BuddyDiscordBot,
+                                                     api: FakeDiscordAPI) -> None:
+    """After a gateway resume Discord may deliver a message again: one reply, not two."""
+    payload = p.dm(SLEEP)
+    bot._connection.parse_message_create(payload)
+    bot._connection.parse_message_create(payload)
+    await api.wait_for(f"/channels/{p.DM_CHANNEL}/messages")
+    await bot.on_message(message_from(bot, p.dm(LONG)))  # a later message, answered after
+    assert api.messages_to(p.DM_CHANNEL)[0] == SLEEP_ANSWER
+    assert api.messages_to(p.DM_CHANNEL).count(SLEEP_ANSWER) == 1
+
+
+async def test_two_quick_messages_are_answered_in_order(bot: BuddyDiscordBot,
+                                                       api: FakeDiscordAPI) -> None:
+    bot._connection.parse_message_create(p.dm(LONG))
+    bot._connection.parse_message_create(p.dm(SLEEP))
+    await api.wait_for(f"/channels/{p.DM_CHANNEL}/messages", count=3)
+    assert api.messages_to(p.DM_CHANNEL)[-1] == SLEEP_ANSWER  # after both pieces of LONG's
+
+
 # --- what is sent back -------------------------------------------------------------------------
 async def test_a_long_reply_is_split_under_2000_characters(bot: BuddyDiscordBot,
                                                            api: FakeDiscordAPI) -> None:
