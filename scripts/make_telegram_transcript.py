@@ -27,6 +27,7 @@ from telegram_stub import TOKEN, TelegramStub  # noqa: E402
 from bot.telegram_channel import build_application, start_telegram, stop_telegram  # noqa: E402
 from core.app import open_buddy  # noqa: E402
 from core.config import Settings  # noqa: E402
+from core.safety.hotlines import HOTLINES  # noqa: E402
 
 USER = 4242
 GROUP = {"id": -100777, "type": "group", "title": "스터디 모임"}
@@ -149,7 +150,7 @@ async def _bad_inputs(stub: TelegramStub, rec: Recorder) -> list[str]:
     await stub.wait_sent(5003)
     crisis = last_text(5003)
     rows.append(f"| photo whose caption says 죽고 싶어요 | caption read as text → crisis reply "
-                f"(contains 109: {'109' in crisis}, 1577-0199: {'1577-0199' in crisis}) |")
+                f"({', '.join(f'contains {h.number}: {h.number in crisis}' for h in HOTLINES[:2])}) |")
 
     stub.text(5004, "😢😢😢")
     await stub.wait_sent(5004)

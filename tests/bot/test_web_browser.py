@@ -16,8 +16,8 @@ from web_helpers import CRISIS, SLEEP, SLEEP_ANSWER, WORRY, WORRY_ANSWER, make_b
 
 from bot.web.app import create_app
 from bot.web.channel import WebChannel
-from core.safety.hotlines import SUICIDE_PREVENTION
 from core.config import Settings
+from core.safety.hotlines import SUICIDE_PREVENTION
 from core.storage.db import open_engine, session_factory, upgrade_schema_async
 from core.storage.writer import LogWriter
 
