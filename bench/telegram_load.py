@@ -7,7 +7,7 @@ once, none twice**, and every message logged.
 
 Set-up, as ``buddy serve`` would run it: the stand-in Bot API of
 :mod:`bench.telegram_stub` on 127.0.0.1, the adapter built by
-:func:`bot.telegram_bot.build_application` with ``TELEGRAM_BASE_URL`` pointed at it, and
+:func:`bot.telegram_channel.build_application` with ``TELEGRAM_BASE_URL`` pointed at it, and
 the core from :func:`core.app.open_buddy` on the embedded default model with a SQLite log
 in a throw-away ``BUDDY_VAR_DIR``.
 
@@ -117,7 +117,7 @@ async def run_telegram_bench(cfg: TelegramBenchConfig) -> dict[str, Any]:
     ``ok`` in the result is False when any message went unanswered, was answered twice,
     or was not logged; the CLI turns that into a non-zero exit code.
     """
-    from bot.telegram_bot import build_application, start_telegram, stop_telegram
+    from bot.telegram_channel import build_application, start_telegram, stop_telegram
     from core.app import open_buddy
     from core.config import load_settings
 

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from starlette.routing import BaseRoute
+
     from core.config import Settings
     from core.pipeline import Buddy
 
@@ -51,9 +55,45 @@ class Channel(Protocol):
         """Stop taking messages and let replies in flight be sent."""
         ...
 
-    async def send_text(self, address: str, text: str) -> None:
+    async def send_text(self, address: str, text: str, sender: str | None = None) -> None:
         """Send ``text`` to the user at ``address``, split as the platform needs.
 
-        Raises :class:`DeliveryError` when the platform refuses.
+        ``sender`` names a person writing (e.g. "상담 선생님" during a handoff) so the user
+        sees the message is not Buddy's; None for Buddy's own notices. Blank text sends
+        nothing. Raises :class:`DeliveryError` when the platform refuses or the address is
+        unknown.
         """
         ...
+
+
+@runtime_checkable
+class ContributesRoutes(Protocol):
+    """A channel that needs HTTP routes on the shared web server (Telegram's webhook)."""
+
+    def routes(self) -> list[BaseRoute]: ...
+
+
+@runtime_checkable
+class HostsRoutes(Protocol):
+    """The channel that runs the web server; takes the others' routes before it starts."""
+
+    def mount(self, routes: Sequence[BaseRoute]) -> None: ...
+
+
+@runtime_checkable
+class Describes(Protocol):
+    """A channel with more to say in the start-up summary than its status line."""
+
+    def notes(self, settings: Settings) -> list[str]: ...
+
+
+@runtime_checkable
+class Supervised(Protocol):
+    """A channel whose unexpected end should stop ``buddy serve`` (the web server)."""
+
+    async def closed(self) -> None: ...
+
+
+def with_sender(text: str, sender: str | None) -> str:
+    """The text as a platform without message styling shows a person's message."""
+    return f"[{sender}]\n{text}" if sender and text.strip() else text

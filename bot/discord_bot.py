@@ -25,18 +25,20 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.splitting import split_message
+from bot import texts
+from bot.gate import Gate
 from core import replies
 from core.config import Settings
-from core.messages import IncomingMessage, Reply, ReplyKind
-from core.pipeline import Buddy
-from core.safety.hotlines import hotline_block
-from core.stopping import refusal
+from core.messages import IncomingMessage, Reply
+
+if TYPE_CHECKING:
+    from core.pipeline import Buddy
 
 log = logging.getLogger(__name__)
 
@@ -44,29 +46,6 @@ PLATFORM = "discord"
 DISCORD_LIMIT = 2000
 MAX_RATELIMIT_WAIT_S = 30.0
 FORGET_CONFIRM_TIMEOUT_S = 120.0
-
-# --- what Discord users read (Korean, kept apart from log lines) ----------------------------
-HELP = (
-    f"{replies.ABOUT}\n{hotline_block()}\n\n"
-    "**버디와 이야기하는 방법**\n"
-    "• 버디에게 DM(개인 메시지)을 보내거나, 서버에서 @버디 를 불러 주세요.\n"
-    "• `/buddy` 버디에게 이야기하기 (서버에서는 나에게만 보여요)\n"
-    "• `/forget` 지금까지의 내 대화 기록 모두 지우기\n"
-    "• `/help` 이 안내 다시 보기\n\n"
-    f"{replies.PRIVACY}"
-)
-SEND_FAILED = (
-    "답장을 보내는 중에 문제가 생겼어요. 잠시 뒤에 다시 말을 걸어 주세요. "
-    "급하게 도움이 필요하면 자살예방상담전화 109 또는 119로 연락해 주세요."
-)
-FORGET_CONFIRM = "지금까지 버디와 나눈 대화 기록을 모두 지울까요? 지우면 되돌릴 수 없어요."
-FORGET_CANCELLED = "기록을 지우지 않았어요. 그대로 둘게요."
-FORGET_TIMEOUT = "시간이 지나 취소됐어요. 지우고 싶으면 /forget 을 다시 써 주세요."
-FORGET_FAILED = "기록을 지우는 중에 문제가 생겼어요. 잠시 뒤에 /forget 을 다시 써 주세요."
-NOT_YOUR_BUTTON = "이 버튼은 /forget 을 쓴 사람만 누를 수 있어요."
-BUTTON_DELETE = "모두 지우기"
-BUTTON_CANCEL = "취소"
-
 
 # --- pure helpers -----------------------------------------------------------------------------
 def strip_mention(text: str, bot_id: int, role_ids: Iterable[int] = ()) -> str:
@@ -90,11 +69,6 @@ def attachment_kind(message: discord.Message) -> str:
         if ctype.startswith("video/"):
             return "video"
     return "file" if message.attachments else "text"
-
-
-def reply_chunks(reply: Reply) -> list[str]:
-    """The reply in pieces Discord accepts (2,000 characters each)."""
-    return split_message(reply.text, DISCORD_LIMIT) or [replies.EMPTY]
 
 
 @contextlib.asynccontextmanager
@@ -141,9 +115,11 @@ class BuddyDiscordBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             **options,  # type: ignore[arg-type]
         )
+        self.gate = Gate(buddy, PLATFORM)
         self.buddy = buddy
         self.channel_ids = frozenset(channel_ids)
         self.sync_commands = sync_commands
+        self._login_begun = False
 
     async def setup_hook(self) -> None:
         """Register the slash commands; syncing publishes them to Discord (once per start)."""
@@ -157,14 +133,20 @@ class BuddyDiscordBot(commands.AutoShardedBot):
             log.warning("could not sync discord slash commands (%s); old ones stay active",
                         _describe(exc))
 
+    async def login(self, token: str) -> None:
+        """Log in; remembered so that :meth:`close` knows what there is to close."""
+        self._login_begun = True
+        await super().login(token)
+
     async def close(self) -> None:
         """Also safe for a bot that never logged in (e.g. ``buddy serve`` failing early).
 
-        discord.py's sharded ``close`` expects the event queue that ``login`` creates.
+        The sharded client's ``close`` needs the shard event queue that ``login`` sets up,
+        so a bot that never began to log in is closed as a plain :class:`discord.Client`
+        (its HTTP session; no shards, no cogs loaded yet).
         """
-        if not hasattr(self, "_AutoShardedClient__queue"):
-            await self.http.close()
-            self._closed = True
+        if not self._login_begun:
+            await discord.Client.close(self)
             return
         await super().close()
 
@@ -212,33 +194,28 @@ class BuddyDiscordBot(commands.AutoShardedBot):
             text=text if kind == "text" else "",
             message_id=str(message.id),
             kind=kind,
+            address=str(message.channel.id),  # the DM or server channel, for send_text
         )
 
     async def on_message(self, message: discord.Message) -> None:
-        if not self.should_answer(message):
-            return
-        if not self.buddy.accepting:
-            await self.refuse(message)
-            return
-        async with typing_in(message.channel):
-            reply = await self.buddy.handle(self.incoming(message))
-        log.debug("discord reply kind=%s crisis=%s", reply.kind.value, reply.crisis)
-        await self.send_reply(message, reply)
+        """Through the gate: once per message id, one at a time per channel, in order.
 
-    async def refuse(self, message: discord.Message) -> None:
-        """During shutdown: no answer from the model, but the crisis check still runs, and
-        the person is told to come back (with 109) instead of hearing nothing."""
-        text = self.incoming(message).text
-        refused = refusal(text)
-        log.info("discord message while shutting down; refused (crisis=%s)", refused.crisis)
-        await self.send_reply(message, Reply(text=refused.text, kind=ReplyKind.CRISIS
-                                             if refused.crisis else ReplyKind.FALLBACK,
-                                             crisis=refused.crisis))
+        discord.py starts one task per event in arrival order, and the gate's turn is the
+        first thing taken, so the order holds; during shutdown the gate refuses (the crisis
+        check still runs) instead of calling the model.
+        """
+        if not self.should_answer(message) or not self.gate.first_time(str(message.id)):
+            return
+        async with self.gate.in_order(str(message.channel.id)):
+            reply = await self.gate.answer(self.incoming(message),
+                                           lambda: typing_in(message.channel))
+            log.debug("discord reply kind=%s crisis=%s", reply.kind.value, reply.crisis)
+            await self.send_reply(message, reply)
 
     async def send_reply(self, message: discord.Message, reply: Reply) -> int:
         """Send the reply in pieces; returns how many pieces Discord accepted."""
         sent = 0
-        for i, chunk in enumerate(reply_chunks(reply)):
+        for i, chunk in enumerate(Gate.pieces(reply.text, DISCORD_LIMIT)):
             try:
                 if i == 0 and message.guild is not None:
                     await message.reply(chunk, mention_author=False)
@@ -257,7 +234,7 @@ class BuddyDiscordBot(commands.AutoShardedBot):
         if isinstance(exc, (discord.Forbidden, discord.RateLimited)):
             return
         try:
-            await channel.send(SEND_FAILED)
+            await channel.send(texts.SEND_FAILED)
         except (discord.HTTPException, discord.RateLimited) as again:
             log.warning("discord notice also failed (%s)", _describe(again))
 
@@ -276,10 +253,10 @@ class ForgetView(discord.ui.View):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
             return True
-        await interaction.response.send_message(NOT_YOUR_BUTTON, ephemeral=True)
+        await interaction.response.send_message(texts.DISCORD_NOT_YOUR_BUTTON, ephemeral=True)
         return False
 
-    @discord.ui.button(label=BUTTON_DELETE, style=discord.ButtonStyle.danger)
+    @discord.ui.button(label=texts.DISCORD_BUTTON_DELETE, style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         self.stop()
         await interaction.response.defer()  # deleting may take longer than Discord's 3 s
@@ -289,18 +266,18 @@ class ForgetView(discord.ui.View):
             log.info("discord user forgotten (%d messages deleted)", self.deleted)
         except Exception:
             log.exception("discord /forget failed")
-            text = FORGET_FAILED
+            text = texts.DISCORD_FORGET_FAILED
         await interaction.edit_original_response(content=text, view=None)
 
-    @discord.ui.button(label=BUTTON_CANCEL, style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=texts.DISCORD_BUTTON_CANCEL, style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
         self.stop()
-        await interaction.response.edit_message(content=FORGET_CANCELLED, view=None)
+        await interaction.response.edit_message(content=texts.DISCORD_FORGET_CANCELLED, view=None)
 
     async def on_timeout(self) -> None:
         if self.message is not None:
             with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(content=FORGET_TIMEOUT, view=None)
+                await self.message.edit(content=texts.DISCORD_FORGET_TIMEOUT, view=None)
 
 
 class BuddyCommands(commands.Cog):
@@ -317,21 +294,21 @@ class BuddyCommands(commands.Cog):
     async def talk(self, interaction: discord.Interaction,
                    text: app_commands.Range[str, 1, 4000]) -> None:
         private = interaction.guild is not None  # counseling in a server stays between two
-        if not self.buddy.accepting:
-            refused = refusal(text)
-            log.info("discord /buddy while shutting down; refused (crisis=%s)", refused.crisis)
-            for i, chunk in enumerate(split_message(refused.text, DISCORD_LIMIT)):
+        if not self.bot.gate.accepting:
+            refused = self.bot.gate.refuse(text)
+            for i, chunk in enumerate(Gate.pieces(refused.text, DISCORD_LIMIT)):
                 if i == 0:
                     await interaction.response.send_message(chunk, ephemeral=private)
                 else:
                     await interaction.followup.send(chunk, ephemeral=private)
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
-        reply = await self.buddy.handle(IncomingMessage(
+        reply = await self.bot.gate.answer(IncomingMessage(
             platform=PLATFORM, user_id=str(interaction.user.id), text=text,
             message_id=str(interaction.id),
+            address=str(interaction.channel_id) if interaction.channel_id else None,
         ))
-        for chunk in reply_chunks(reply):
+        for chunk in Gate.pieces(reply.text, DISCORD_LIMIT):
             try:
                 await interaction.followup.send(chunk, ephemeral=private)
             except (discord.HTTPException, discord.RateLimited) as exc:
@@ -343,7 +320,7 @@ class BuddyCommands(commands.Cog):
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def forget(self, interaction: discord.Interaction) -> None:
         view = ForgetView(self.buddy, interaction.user.id)
-        await interaction.response.send_message(FORGET_CONFIRM, view=view, ephemeral=True)
+        await interaction.response.send_message(texts.DISCORD_FORGET_CONFIRM, view=view, ephemeral=True)
         with contextlib.suppress(discord.HTTPException):
             view.message = await interaction.original_response()
 
@@ -351,7 +328,8 @@ class BuddyCommands(commands.Cog):
     @app_commands.allowed_installs(guilds=True, users=False)
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def help(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(HELP, ephemeral=interaction.guild is not None)
+        await interaction.response.send_message(texts.DISCORD_HELP,
+                                                ephemeral=interaction.guild is not None)
 
 
 def create_discord_bot(buddy: Buddy, settings: Settings) -> BuddyDiscordBot:

@@ -1,10 +1,7 @@
-"""The Telegram adapter: Telegram updates in, ``Buddy.handle`` calls, Telegram messages out.
+"""Telegram's handlers: Telegram updates in, the shared :class:`~bot.gate.Gate`, messages out.
 
-Built on python-telegram-bot 22. Long polling by default; webhook mode when
-``TELEGRAM_WEBHOOK_URL`` is set, with the webhook served as a route of the same web
-server (:func:`webhook_route`) and Telegram's secret token checked on every request.
-``TELEGRAM_BASE_URL`` points the client at a self-hosted Bot API server (tests point it
-at a stand-in on loopback).
+Built on python-telegram-bot 22; :mod:`bot.telegram_channel` builds the application from
+these handlers and runs it (polling or webhook) as a :class:`~bot.channel.Channel`.
 
 The adapter stays thin: it decides *whether* a message is for Buddy (private chat, or
 mentioned / replied to in a group), turns it into an :class:`IncomingMessage`, and
@@ -14,22 +11,11 @@ to answer belongs to the core.
 
 from __future__ import annotations
 
-import asyncio
-import hmac
-import json
 import logging
-import secrets
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 from telegram import (
     Bot,
-    BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -40,8 +26,6 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
-    ApplicationBuilder,
     ApplicationHandlerStop,
     BaseHandler,
     BaseUpdateProcessor,
@@ -53,24 +37,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import telegram_texts as texts
+from bot import texts
+from bot.gate import Gate
 from bot.telegram_send import call_with_retry, send_text, typing
 from core import replies
-from core.config import Settings
 from core.messages import IncomingMessage
-from core.stopping import refusal
-
-if TYPE_CHECKING:
-    from core.pipeline import Buddy
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]  # edits are not answered again
-MAX_WEBHOOK_BODY = 1_000_000
-SEEN_UPDATES = 10_000
 
 Context = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Context], Awaitable[None]]
@@ -99,32 +74,23 @@ def message_kind(message: Message) -> str:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Many chats at once, but one chat's updates strictly in order.
+    """Many chats at once, but one chat's updates strictly in order (the gate's turn).
 
-    Several users are answered concurrently; a user who sends two messages quickly gets
-    the two replies in the order they wrote (and /forget never overtakes a message).
+    The turn is taken here, before any handler runs, because PTB starts one task per
+    update in arrival order: the gate's FIFO lock then keeps that order per chat.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, gate: Gate, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+        self.gate = gate
 
     async def do_process_update(self, update: object, coroutine: Awaitable[object]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine
             return
-        lock = self._locks.setdefault(chat.id, asyncio.Lock())
-        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[chat.id] -= 1
-            if not self._waiting[chat.id]:  # bounded memory: drop idle chats' locks
-                del self._waiting[chat.id]
-                del self._locks[chat.id]
+        async with self.gate.in_order(str(chat.id)):
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to allocate."""
@@ -134,18 +100,18 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
 
 class TelegramAdapter:
-    """The handlers, each one small coroutine; they share the core and a dedup memory."""
+    """The handlers, each one small coroutine; they share the core through the gate."""
 
-    def __init__(self, buddy: Buddy) -> None:
-        self.buddy = buddy
-        self._seen: OrderedDict[int, None] = OrderedDict()
+    def __init__(self, gate: Gate) -> None:
+        self.gate = gate
+        self.buddy = gate.buddy
 
     def handlers(self) -> list[tuple[int, BaseHandler]]:
         """The one table of what Buddy reacts to: (group, handler), in matching order."""
         only_new = filters.UpdateType.MESSAGE
         private = filters.ChatType.PRIVATE
         table: list[tuple[int, BaseHandler]] = [
-            (-1, TypeHandler(Update, self.gate)),
+            (-1, TypeHandler(Update, self.screen)),
             (0, CommandHandler("start", self.on_start, filters=only_new)),
             (0, CommandHandler("help", self.on_help, filters=only_new)),
             (0, CommandHandler("reset", self.on_reset, filters=only_new)),
@@ -159,22 +125,18 @@ class TelegramAdapter:
         return table
 
     # --- gate: duplicates and shutdown -------------------------------------------------
-    async def gate(self, update: Update, context: Context) -> None:
+    async def screen(self, update: Update, context: Context) -> None:
         """Drop redelivered updates; during shutdown, say so instead of answering."""
-        if update.update_id in self._seen:
-            log.info("update %d delivered twice; ignored", update.update_id)
+        if not self.gate.first_time(str(update.update_id)):
             raise ApplicationHandlerStop
-        self._seen[update.update_id] = None
-        if len(self._seen) > SEEN_UPDATES:
-            self._seen.popitem(last=False)
-        if not self.buddy.accepting:
+        if not self.gate.accepting:
             await self.refuse(update, context)
             raise ApplicationHandlerStop
 
     async def refuse(self, update: Update, context: Context) -> None:
         """During shutdown: no model answer, but a message meant for Buddy still gets the
         crisis check (and, for a crisis, the crisis reply); anything else is told to come
-        back, with 109. Group messages not addressed to Buddy stay unanswered."""
+        back, with the crisis line. Group messages not addressed to Buddy stay unanswered."""
         message, chat = update.message, update.effective_chat
         if update.callback_query is not None:  # a /forget button: say why nothing happens
             await _answer_query(update.callback_query, texts.SHUTTING_DOWN[:200])
@@ -187,8 +149,7 @@ class TelegramAdapter:
         text = addressed_text(message, raw or "", entities, context.bot)
         if text is None:
             return
-        refused = refusal(text)
-        log.info("telegram message while shutting down; refused (crisis=%s)", refused.crisis)
+        refused = self.gate.refuse(text)
         quote = message.message_id if chat.type != ChatType.PRIVATE else None
         await send_text(context.bot, chat.id, refused.text, reply_to=quote)
 
@@ -270,9 +231,9 @@ class TelegramAdapter:
         message, user, chat = update.message, update.effective_user, update.effective_chat
         if message is None or user is None or chat is None:
             return
-        incoming = IncomingMessage(PLATFORM, str(user.id), text, str(message.message_id), kind)
-        async with typing(context.bot, chat.id):
-            reply = await self.buddy.handle(incoming)
+        incoming = IncomingMessage(PLATFORM, str(user.id), text, str(message.message_id), kind,
+                                   address=str(chat.id))
+        reply = await self.gate.answer(incoming, lambda: typing(context.bot, chat.id))
         quote = message.message_id if chat.type != ChatType.PRIVATE else None
         await send_text(context.bot, chat.id, reply.text, reply_to=quote)
 
@@ -336,125 +297,3 @@ async def on_error(update: object, context: Context) -> None:
             await send_text(context.bot, chat.id, replies.INTERNAL_ERROR)
         except TelegramError:
             log.warning("could not tell chat about the error")
-
-
-# --- building and running ---------------------------------------------------------------
-def build_application(
-    buddy: Buddy,
-    settings: Settings,
-    *,
-    read_timeout: float = 15.0,
-    connect_timeout: float = 10.0,
-) -> Application:
-    """The python-telegram-bot Application, configured from settings, handlers registered.
-
-    In webhook mode it has no Updater: updates arrive through :func:`webhook_route`.
-    """
-    if settings.telegram_token is None:
-        raise ValueError("TELEGRAM_TOKEN is not set")
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram_token.get_secret_value())
-        .concurrent_updates(PerChatUpdateProcessor())
-        .read_timeout(read_timeout)
-        .connect_timeout(connect_timeout)
-        .write_timeout(read_timeout)
-    )
-    if settings.telegram_base_url:
-        base = settings.telegram_base_url.rstrip("/")
-        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
-    if settings.telegram_webhook_url:
-        builder = builder.updater(None)
-    application = builder.build()
-    adapter = TelegramAdapter(buddy)
-    for group, handler in adapter.handlers():
-        application.add_handler(handler, group=group)
-    application.add_error_handler(on_error)
-    return application
-
-
-def webhook_path(settings: Settings) -> str:
-    """The path of ``TELEGRAM_WEBHOOK_URL`` that the web server must answer."""
-    path = urlparse(settings.telegram_webhook_url or "").path
-    return path if path and path != "/" else DEFAULT_WEBHOOK_PATH
-
-
-def webhook_secret(settings: Settings) -> str:
-    """The configured secret token, or a fresh random one (we register it ourselves)."""
-    if settings.telegram_webhook_secret is not None:
-        return settings.telegram_webhook_secret.get_secret_value()
-    return secrets.token_urlsafe(32)
-
-
-def webhook_route(application: Application, path: str, secret: str) -> Route:
-    """A Starlette route that feeds Telegram's webhook POSTs into ``application``.
-
-    Requests without the right ``X-Telegram-Bot-Api-Secret-Token`` get 403, so nobody but
-    Telegram can inject messages. The update is queued and 200 returned at once: Telegram
-    redelivers on a slow or failed answer, and the adapter drops repeated update ids.
-    """
-
-    async def endpoint(request: Request) -> Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            return Response(status_code=403)
-        body = await request.body()
-        if len(body) > MAX_WEBHOOK_BODY:
-            return Response(status_code=413)
-        try:
-            update = Update.de_json(json.loads(body), application.bot)
-        except (ValueError, TypeError, KeyError):
-            log.warning("webhook: unreadable update ignored")
-            return Response(status_code=400)
-        await application.update_queue.put(update)
-        return Response(status_code=200)
-
-    return Route(path, endpoint, methods=["POST"], name="telegram-webhook")
-
-
-async def register_commands(application: Application) -> None:
-    """Show the commands in Telegram's menu; a failure here is cosmetic, so only logged."""
-    commands = [BotCommand(name, description) for name, description in texts.COMMAND_MENU]
-    try:
-        await call_with_retry(lambda: application.bot.set_my_commands(commands),
-                              what="setMyCommands", idempotent=True)
-    except TelegramError as exc:
-        log.warning("could not register the command menu: %s", exc)
-
-
-async def start_telegram(
-    application: Application, settings: Settings, *, secret: str | None = None,
-    poll_timeout: float = 10.0,
-) -> str:
-    """Connect (getMe), register commands, start taking updates; returns a mode summary.
-
-    Raises :class:`telegram.error.TelegramError` (e.g. ``InvalidToken``) when the Bot API
-    refuses us; the caller reports it and keeps the other adapters running.
-    """
-    await application.initialize()
-    await register_commands(application)
-    await application.start()
-    name = f"@{application.bot.username}"
-    if settings.telegram_webhook_url:
-        await call_with_retry(
-            lambda: application.bot.set_webhook(
-                settings.telegram_webhook_url or "", secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-            ),
-            what="setWebhook", idempotent=True,
-        )
-        return f"{name}, webhook {settings.telegram_webhook_url}"
-    assert application.updater is not None
-    await application.updater.start_polling(
-        allowed_updates=ALLOWED_UPDATES, timeout=int(poll_timeout), bootstrap_retries=3,
-    )
-    return f"{name}, long polling"
-
-
-async def stop_telegram(application: Application) -> None:
-    """Stop fetching, let handlers in flight finish their replies, close the client."""
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-    await application.shutdown()

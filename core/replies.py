@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 
+from core.safety.hotlines import EMERGENCY, SUICIDE_PREVENTION
+
 GREETINGS = (
     "안녕하세요, 저는 버디예요. 오늘 마음은 어떠세요? 편하게 이야기해 주세요.",
     "반가워요! 버디예요. 요즘 어떻게 지내고 계신지 들려주실래요?",
@@ -31,7 +33,8 @@ EMPTY = "메시지가 비어 있는 것 같아요. 지금 떠오르는 마음을
 EMOJI_ONLY = "이모지로 마음을 보내 주셨네요. 지금 기분을 말로 조금 더 표현해 주시면 제가 더 잘 이해할 수 있어요."
 NOT_KOREAN = (
     "저는 한국어로 이야기할 때 가장 잘 이해할 수 있어요. 괜찮다면 한국어로 이야기해 주시겠어요? "
-    "(Buddy understands Korean best. In Korea, call 109 any time, or 119 in an emergency.)"
+    f"(Buddy understands Korean best. In Korea, call {SUICIDE_PREVENTION.number} any time, "
+    f"or {EMERGENCY.number.replace(' 또는 ', ' / ')} in an emergency.)"
 )
 UNSUPPORTED = {
     "sticker": "스티커 고마워요! 저는 글자만 읽을 수 있어요. 지금 마음을 글로 들려주시겠어요?",
@@ -42,7 +45,8 @@ UNSUPPORTED_DEFAULT = "저는 아직 글자로 된 메시지만 읽을 수 있�
 TOO_FAST = "메시지가 너무 빨리 오고 있어요. 잠시 숨을 고르고 천천히 이야기해 주세요. 저는 계속 여기 있어요."
 INTERNAL_ERROR = (
     "죄송해요, 잠깐 문제가 생겼어요. 조금 뒤에 다시 말을 걸어 주세요. "
-    "급하게 도움이 필요하면 자살예방상담전화 109 또는 119로 연락해 주세요."
+    f"급하게 도움이 필요하면 {SUICIDE_PREVENTION.name} {SUICIDE_PREVENTION.number}, "
+    f"위급하면 {EMERGENCY.number}로 연락해 주세요."
 )
 RESET = "새로운 대화를 시작할게요. 지금 마음은 어떠세요?"
 FORGOTTEN = "요청하신 대로 지금까지의 대화 기록을 모두 지웠어요. 언제든 다시 이야기하러 와 주세요."

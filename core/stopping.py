@@ -4,7 +4,8 @@ Every adapter (web, Telegram, Discord) refuses new messages once shutdown begins
 the model and the log are closing. A refusal is still an answer to a person, though, and
 the person may be in crisis: so the refusal runs the same crisis check as the core
 (rules and morphology, no classifier), and a crisis gets the full crisis reply with the
-hotlines; anything else gets a short "back in a minute" text that still carries 109.
+hotlines; anything else gets a short "back in a minute" text that still carries the
+suicide prevention line (numbers from :mod:`core.safety.hotlines`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from core.limits import MAX_TEXT_CHARS
+from core.safety.hotlines import EMERGENCY, SUICIDE_PREVENTION
 from core.safety.levels import RiskLevel
 from core.safety.replies import crisis_reply, urgent_reply
 from core.text import normalize
@@ -24,9 +26,12 @@ REFUSAL_CHECK_CHARS = MAX_TEXT_CHARS
 
 STOPPING = (
     "버디가 잠시 점검 중이에요. 조금 뒤에 다시 말을 걸어 주세요. "
-    "급하게 도움이 필요하면 자살예방상담전화 109(24시간) 또는 119로 연락해 주세요."
+    f"급하게 도움이 필요하면 {SUICIDE_PREVENTION.name} {SUICIDE_PREVENTION.number}(24시간), "
+    f"위급하면 {EMERGENCY.number}로 연락해 주세요."
 )
-STOPPING_EN = "(Buddy is restarting; try again in a minute. In Korea call 109, or 119 in an emergency.)"
+STOPPING_EN = (f"(Buddy is restarting; try again in a minute. In Korea call "
+               f"{SUICIDE_PREVENTION.number}, or {EMERGENCY.number.replace(' 또는 ', ' / ')} "
+               "in an emergency.)")
 
 
 @dataclass(frozen=True)

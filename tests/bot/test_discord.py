@@ -17,13 +17,10 @@ import pytest
 from fake_discord_api import FakeDiscordAPI
 from sqlalchemy import select
 
-from bot.discord_bot import (
-    HELP,
-    NOT_YOUR_BUTTON,
-    SEND_FAILED,
-    BuddyDiscordBot,
-    create_discord_bot,
-)
+from bot.discord_bot import BuddyDiscordBot, create_discord_bot
+from bot.texts import DISCORD_HELP as HELP
+from bot.texts import DISCORD_NOT_YOUR_BUTTON as NOT_YOUR_BUTTON
+from bot.texts import SEND_FAILED
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import FixedClassifier
@@ -169,6 +166,26 @@ async def test_the_gateway_path_reaches_on_message(bot: BuddyDiscordBot,
     bot._connection.parse_message_create(p.dm(SLEEP))
     (sent,) = await api.wait_for(f"/channels/{p.DM_CHANNEL}/messages")
     assert sent.body["content"] == SLEEP_ANSWER
+
+
+async def test_a_redelivered_message_is_answered_once(bot: BuddyDiscordBot,
+                                                     api: FakeDiscordAPI) -> None:
+    """After a gateway resume Discord may deliver a message again: one reply, not two."""
+    payload = p.dm(SLEEP)
+    bot._connection.parse_message_create(payload)
+    bot._connection.parse_message_create(payload)
+    await api.wait_for(f"/channels/{p.DM_CHANNEL}/messages")
+    await bot.on_message(message_from(bot, p.dm(LONG)))  # a later message, answered after
+    assert api.messages_to(p.DM_CHANNEL)[0] == SLEEP_ANSWER
+    assert api.messages_to(p.DM_CHANNEL).count(SLEEP_ANSWER) == 1
+
+
+async def test_two_quick_messages_are_answered_in_order(bot: BuddyDiscordBot,
+                                                       api: FakeDiscordAPI) -> None:
+    bot._connection.parse_message_create(p.dm(LONG))
+    bot._connection.parse_message_create(p.dm(SLEEP))
+    await api.wait_for(f"/channels/{p.DM_CHANNEL}/messages", count=3)
+    assert api.messages_to(p.DM_CHANNEL)[-1] == SLEEP_ANSWER  # after both pieces of LONG's
 
 
 # --- what is sent back -------------------------------------------------------------------------

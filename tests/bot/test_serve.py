@@ -19,7 +19,7 @@ import httpx
 import pytest
 from telegram_stub import TOKEN, TelegramStub
 
-from bot.telegram_texts import SHUTTING_DOWN
+from bot.texts import SHUTTING_DOWN
 from core.dataset.records import Dataset
 from training.linear import train_linear
 

@@ -20,7 +20,7 @@ from telegram_stub import TOKEN, TelegramStub
 from web_helpers import CRISIS, SLEEP, make_buddy, serve
 
 from bot.discord_bot import BuddyDiscordBot
-from bot.telegram_bot import build_application, start_telegram, stop_telegram
+from bot.telegram_channel import build_application, start_telegram, stop_telegram
 from bot.web.app import create_app
 from core.config import Settings
 from core.pipeline import Buddy

@@ -16,7 +16,7 @@ import pytest
 from telegram_stub import BOT_USER, TOKEN, TelegramStub, serve_app
 
 from bot.splitting import split_message
-from bot.telegram_bot import (
+from bot.telegram_channel import (
     SECRET_HEADER,
     build_application,
     start_telegram,
@@ -24,7 +24,7 @@ from bot.telegram_bot import (
     webhook_path,
     webhook_route,
 )
-from bot.telegram_texts import COMMAND_MENU, FORGET_NOT_YOURS, HELP
+from bot.texts import COMMAND_MENU, FORGET_NOT_YOURS, HELP
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import FixedClassifier

@@ -15,7 +15,9 @@ import pytest_asyncio
 from web_helpers import CRISIS, SLEEP, SLEEP_ANSWER, WORRY, WORRY_ANSWER, make_buddy, serve
 
 from bot.web.app import create_app
+from bot.web.channel import WebChannel
 from core.config import Settings
+from core.safety.hotlines import SUICIDE_PREVENTION
 from core.storage.db import open_engine, session_factory, upgrade_schema_async
 from core.storage.writer import LogWriter
 
@@ -36,7 +38,8 @@ playwright_api = pytest.importorskip("playwright.async_api")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[str, object]]:
+async def site(tmp_path_factory: pytest.TempPathFactory,
+               ) -> AsyncIterator[tuple[str, object, object]]:
     """One server, log and Chromium for the module (launching Chromium is the slow part)."""
     url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('web') / 'log.db'}"
     await upgrade_schema_async(url)
@@ -48,7 +51,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[
         async with serve(app) as base, playwright_api.async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM),
                                                args=CHROMIUM_ARGS)
-            yield base, browser
+            yield base, browser, app
             await browser.close()
     finally:
         await writer.aclose()
@@ -56,9 +59,9 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def page(site: tuple[str, object]) -> AsyncIterator:
+async def page(site: tuple[str, object, object]) -> AsyncIterator:
     """A fresh phone-sized tab (390x844, Korean locale, its own storage) on the chat page."""
-    base, browser = site
+    base, browser, _ = site
     context = await browser.new_context(  # type: ignore[attr-defined]
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
         has_touch=True, locale="ko-KR", base_url=base)
@@ -168,3 +171,28 @@ async def test_forget_button_clears_history_after_confirming(page) -> None:  # n
     assert await page.locator(".msg.user").count() == 0
     await page.reload()
     assert await page.locator(".msg.user").count() == 0
+
+
+async def test_a_counsellors_message_appears_without_a_reload(page, site) -> None:  # noqa: ANN001
+    """``WebChannel.send_text`` (the handoff's delivery path) reaches the open page at once,
+    marked as a person's message, not Buddy's, and stays after a reload like any turn."""
+    await send(page, SLEEP)
+    await page.evaluate("window.notReloaded = true")
+    session = await page.evaluate("localStorage.getItem('buddy.session')")
+    text = "안녕하세요, 상담 선생님이에요. 지금 이야기 나눌 수 있을까요?"
+    await WebChannel.around(site[2]).send_text(session, text, sender="상담 선생님")
+
+    pushed = page.locator(".msg.person")
+    await playwright_api.expect(pushed).to_have_count(1, timeout=15_000)
+    assert await pushed.locator(".sender").inner_text() == "상담 선생님"
+    assert text in await pushed.inner_text()
+    assert await page.evaluate("window.notReloaded") is True  # no reload happened
+    assert await page.locator(".msg.user").inner_text() == SLEEP  # the conversation is intact
+
+    await page.reload()
+    assert text in await page.locator(".msg.person").inner_text()
+
+
+async def test_the_notice_numbers_come_from_hotlines_py(page) -> None:  # noqa: ANN001
+    links = await page.locator(".notice a").evaluate_all("as => as.map(a => a.href)")
+    assert f"tel:{SUICIDE_PREVENTION.number}" in links

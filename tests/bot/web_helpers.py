@@ -21,12 +21,12 @@ WORRY_ANSWER = "시험을 앞두면 마음이 조마조마하죠. 어떤 점이 
 CRISIS = "요즘 너무 힘들어서 죽고 싶어요"
 
 
-def make_buddy(writer: LogWriter | None) -> Buddy:
+def make_buddy(writer: LogWriter | None, cls: type[Buddy] = Buddy) -> Buddy:
     """The core with a lookup-table classifier: known texts get answers, others fall back."""
     classifier = FixedClassifier({SLEEP: "증상/불면", WORRY: "감정/불안"}, default="일반대화",
                                  confidence=0.9, default_confidence=0.1)
     answers = AnswerBook({"증상/불면": [SLEEP_ANSWER], "감정/불안": [WORRY_ANSWER]}, seed=1)
-    return Buddy(classifier=classifier, answers=answers, pseudonym_secret=b"web-test",
+    return cls(classifier=classifier, answers=answers, pseudonym_secret=b"web-test",
                  writer=writer)
 
 

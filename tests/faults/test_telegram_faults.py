@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from telegram_stub import TOKEN, TelegramStub
 
 from bot.splitting import split_message
-from bot.telegram_bot import build_application, start_telegram, stop_telegram
+from bot.telegram_channel import build_application, start_telegram, stop_telegram
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import FixedClassifier

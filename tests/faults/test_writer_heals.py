@@ -188,7 +188,7 @@ async def test_lone_surrogate_through_the_telegram_stand_in_then_normal_turns_ar
     """python-telegram-bot passes a lone surrogate of an update's JSON (``\\udcff``) on."""
     from telegram_stub import TOKEN, TelegramStub
 
-    from bot.telegram_bot import build_application, start_telegram, stop_telegram
+    from bot.telegram_channel import build_application, start_telegram, stop_telegram
     from core.answers import AnswerBook
     from core.classify.base import FixedClassifier
     from core.config import Settings

@@ -9,8 +9,10 @@
   const MAX_TURNS = 200;
   const MSG = {
     empty: "메시지를 한 글자 이상 적어 주세요.",
-    network: "연결이 잠시 끊겼어요. 인터넷 연결을 확인하고 다시 보내 주세요. 급하게 도움이 필요하면 109 또는 119로 연락해 주세요.",
-    failed: "답장을 받지 못했어요. 잠시 뒤에 다시 보내 주세요. 급하게 도움이 필요하면 109 또는 119로 연락해 주세요.",
+    // rendered by the server from core/safety/hotlines.py (bot/web/page.py): no number here
+    network: document.body.dataset.msgNetwork || "",
+    failed: document.body.dataset.msgFailed || "",
+    fromPerson: document.body.dataset.fromPerson || "",
     sending: "버디가 답장을 쓰고 있어요…",
     confirmForget: "지금까지의 대화 기록을 서버와 이 브라우저에서 모두 지울까요? 되돌릴 수 없어요.",
   };
@@ -100,7 +102,25 @@
     return div;
   }
 
+  function personBubble(bot) {
+    // A message a person (a counsellor) sent through the server, not Buddy's answer.
+    const div = document.createElement("div");
+    div.className = "msg bot person";
+    div.dataset.kind = "person";
+    const label = document.createElement("p");
+    label.className = "sender";
+    label.textContent = bot.sender || MSG.fromPerson;
+    div.appendChild(label);
+    const p = document.createElement("p");
+    linkPhones(p, bot.text);
+    div.appendChild(p);
+    return div;
+  }
+
   function botBubble(bot, live) {
+    if (bot.kind === "person") {
+      return personBubble(bot);
+    }
     if (bot.crisis) {
       const card = crisisTemplate.content.firstElementChild.cloneNode(true);
       const body = card.querySelector(".crisis-body");
@@ -282,6 +302,32 @@
     }
   });
 
+  // --- messages pushed by the server (Server-Sent Events): shown without a reload -------
+  function listen() {
+    if (!window.EventSource) {
+      return;
+    }
+    const events = new EventSource("/api/events?session=" + encodeURIComponent(session));
+    events.addEventListener("message", (event) => {
+      let data = null;
+      try {
+        data = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      if (!data || typeof data.text !== "string") {
+        return;
+      }
+      const turn = { user: null, bot: { text: data.text, kind: "person", crisis: false,
+                                        sender: typeof data.sender === "string" ? data.sender : "" } };
+      log.prepend(turnElement(turn, true));
+      history.push(turn);
+      saveHistory(history);
+    });
+    // EventSource reconnects by itself (the server asks for 3 s) after a restart.
+  }
+
   renderHistory();
+  listen();
   input.focus();
 })();
