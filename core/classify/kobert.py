@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.classify.base import Prediction
+from core.classify.base import ClassifierBase, Prediction
 from core.classify.model_folder import read_manifest
 from core.classify.pooling import load_sequence_classifier
 from core.errors import ModelError
@@ -137,7 +137,7 @@ def _fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-class KoBertClassifier:
+class KoBertClassifier(ClassifierBase):
     """A fine-tuned BERT sequence classifier behind the :class:`Classifier` protocol.
 
     Build it with :meth:`load`; the constructor takes already-built parts so training can
