@@ -108,11 +108,13 @@ class BatchWorker(Generic[In, Out]):
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def classifier_worker(classifier: Classifier, top_k: int = 3) -> BatchWorker[str, Prediction]:
-    """Predictions for normalised texts, 32 at most per call."""
+def classifier_worker(
+    classifier: Classifier, top_k: int = 3, max_batch: int = 32
+) -> BatchWorker[str, Prediction]:
+    """Predictions for normalised texts, ``max_batch`` at most per call."""
     return BatchWorker(
         lambda texts: classifier.predict(texts, top_k),
-        name="buddy-classify", max_batch=32, inline=classifier.predicts_inline,
+        name="buddy-classify", max_batch=max_batch, inline=classifier.predicts_inline,
     )
 
 

@@ -20,7 +20,7 @@ from core.safety.lexicon import CRISIS, RULES, Rule
 from core.safety.normalize import Views, views
 
 log = logging.getLogger(__name__)
-_GUARD_WINDOW = 14  # what detector._rule_hits looks at before and after a match
+_GUARD_WINDOW = 14  # what patterns._rule_hits looks at before and after a match
 
 
 @dataclass(frozen=True)
