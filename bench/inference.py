@@ -9,7 +9,7 @@ Three ways to run the same network on the same real-length utterances, timed sid
   message at a time, padded only to its own length (:class:`KoBertClassifier`);
 - **optimized** — Buddy's serving path: the int8 ONNX export run by ONNX Runtime
   (:class:`OnnxKoBertClassifier`), with messages that arrive together micro-batched by
-  :class:`core.inference.ClassifierRunner`.
+  :func:`core.inference.classifier_worker`.
 
 Without ``--model`` the network is KoBERT's shape (vocabulary 8,002, hidden 768, 12 layers,
 12 heads, 359 labels) with random encoder weights. Top-1 agreement between random logits
@@ -264,14 +264,14 @@ def _timed_interleaved(fns: dict[str, Callable[[str], Any]], texts: Sequence[str
 
 async def _concurrent_round(classifier: Any, texts: Sequence[str]) -> tuple[float, list[float]]:
     """All ``texts`` arrive at once through the micro-batching runner; wall time + latencies."""
-    from core.inference import ClassifierRunner
+    from core.inference import classifier_worker
 
-    runner = ClassifierRunner(classifier, max_batch=len(texts))
+    runner = classifier_worker(classifier, max_batch=len(texts))
     lat: list[float] = []
 
     async def one(text: str) -> None:
         t0 = time.perf_counter()
-        await runner.predict(text)
+        await runner.submit(text)
         lat.append(time.perf_counter() - t0)
 
     try:
@@ -452,7 +452,7 @@ def run_inference_bench(cfg: InferenceBenchConfig) -> dict[str, Any]:
             "candidates": candidates,
             "optimized_path": "ONNX Runtime CPU, model.int8.onnx (dynamic int8, per-channel "
                               "weights, pooler+classifier fp32, ORT_ENABLE_ALL fusions), "
-                              "length-sorted micro-batches via ClassifierRunner",
+                              "length-sorted micro-batches via classifier_worker",
             "messages": {"latency": len(latency_texts), "seed": len(seed_times["seed"]),
                          "tokens_p50": _pct(token_lengths, 0.5),
                          "tokens_min": min(token_lengths), "tokens_max": max(token_lengths)},

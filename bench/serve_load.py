@@ -141,13 +141,12 @@ async def _run_mode(cfg: ServeBenchConfig, model: Any, scripts: list[list[str]],
 
 def _cold_caches() -> None:
     """Forget what the previous run on the same messages left in per-text caches (Kiwi's
-    analyses, the crisis check's views and prefilter verdicts)."""
+    analyses, the crisis check's views)."""
     from core import morph
-    from core.safety import detector, normalize
+    from core.safety import normalize
 
     morph.cache_clear()
     normalize._views_cached.cache_clear()
-    detector._verdicts.clear()
 
 
 async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
@@ -183,12 +182,12 @@ async def run_serve_bench(cfg: ServeBenchConfig) -> dict[str, Any]:
     background = await _run_mode(cfg, model, scripts, durable=False)
     _cold_caches()  # the second run must not be served from the first one's caches
     durable = await _run_mode(cfg, model, scripts, durable=True)
-    from core.safety import learned
+    from core.config import load_settings
 
     return {
         "benchmark": "serve",
         "model_id": classifier.model_id,
-        "safety_learned": learned.ENABLED,
+        "safety_learned": load_settings().safety_learned,
         "users": cfg.users,
         "messages_per_user": cfg.messages_per_user,
         **durable,

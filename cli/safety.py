@@ -20,7 +20,7 @@ from rich.table import Table
 
 from core.classify.base import Classifier
 from core.errors import BuddyError, DataFormatError
-from core.safety.detector import assess
+from core.safety.detector import SafetyChecker
 from core.safety.evaluate import (
     FALSE_ALARM_GOAL,
     RECALL_GOAL,
@@ -34,6 +34,15 @@ from core.safety.evaluate import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _checker() -> SafetyChecker:
+    """The crisis check as the bot runs it (``SAFETY_LEARNED`` says whether the learned model
+    is part of it)."""
+    from core.app import build_safety
+    from core.config import load_settings
+
+    return build_safety(load_settings())
 
 app = typer.Typer(help="Buddy's crisis safety check.", no_args_is_help=True)
 
@@ -154,15 +163,16 @@ def eval_command(
     console = Console()
     if wellness is None and DEFAULT_WELLNESS.is_file():
         wellness = DEFAULT_WELLNESS
+    checker = _checker()
     combined_detector: Detector | None = None
     if with_classifier:
         try:
-            combined_detector = classifier_detector(_classifier_loader(model))
+            combined_detector = classifier_detector(_classifier_loader(model), checker=checker)
         except BuddyError as exc:
             console.print(f"[yellow]분류기를 불러오지 못해 분류기 없이 평가합니다:[/yellow] {exc}")
             console.print("--model 경로나 BUDDY_DATA_DIR을 확인하거나 --no-classifier로 실행하세요.")
     try:
-        patterns = _measure(test_set, wellness, assess)
+        patterns = _measure(test_set, wellness, checker.assess)
         combined = (
             _measure(test_set, wellness, combined_detector) if combined_detector else None
         )
@@ -227,8 +237,10 @@ def sealed_command(
 
     folder = folder or SEALED
 
+    checker = _checker()
+
     def flag(text: str) -> bool:
-        return assess(text).crisis
+        return checker.assess(text).crisis
 
     results = [measure_sealed(n, folder, flag) for n in sealed_names(folder)]
     for path in sorted(folder.glob("everyday*.txt")):
@@ -265,7 +277,7 @@ def explain_command(
     guards that set a match aside, and the learned model's score."""
     from core.safety.explain import explain
 
-    ex = explain(text)
+    ex = explain(text, learned=_checker().learned)
     if as_json:
         typer.echo(json.dumps(ex.as_dict(), ensure_ascii=False, indent=2))
         return

@@ -1,12 +1,11 @@
 """Choosing a reply written for a category.
 
 Categories are paths (``감정/걱정/자녀``); a category without answers of its own borrows
-its parent's (``감정/걱정``). The same user never gets the same answer twice in a row.
+its parent's (``감정/걱정``).
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 
 GENERIC_ANSWERS = (
@@ -23,12 +22,13 @@ def parents(category: str) -> list[str]:
 
 
 class AnswerBook:
-    """Answers per category, with parent fallback and no immediate repeats per user."""
+    """Answers per category, with parent fallback. Holds no per-user state: which answer a
+    user gets (never the same twice in a conversation) is the dialogue's choice
+    (:func:`core.dialogue.respond.answer` over :meth:`candidates`)."""
 
     def __init__(self, answers: Mapping[str, list[str]], seed: int | None = None) -> None:
+        # ``seed`` is accepted for callers written when the book chose answers itself.
         self._answers = {k: [a for a in v if a.strip()] for k, v in answers.items() if v}
-        self._last: dict[str, str] = {}
-        self._rng = random.Random(seed)
 
     def __contains__(self, category: str) -> bool:
         return any(p in self._answers for p in parents(category))
@@ -39,22 +39,3 @@ class AnswerBook:
             if p in self._answers:
                 return self._answers[p]
         return list(GENERIC_ANSWERS)
-
-    def choose(self, category: str, user_key: str = "") -> str:
-        """Pick an answer, avoiding the one this user received last time."""
-        pool = self.candidates(category)
-        last = self._last.get(user_key)
-        fresh = [a for a in pool if a != last] or pool
-        answer = self._rng.choice(fresh)
-        if user_key:
-            self._last[user_key] = answer
-            if len(self._last) > 100_000:  # bounded memory on long-running servers
-                self._last.pop(next(iter(self._last)))
-        return answer
-
-    def remember(self, user_key: str, answer: str) -> None:
-        """Record an answer given by another path (fallback, safety) for the no-repeat rule."""
-        self._last[user_key] = answer
-
-    def forget(self, user_key: str) -> None:
-        self._last.pop(user_key, None)

@@ -7,7 +7,6 @@ build ``Buddy`` directly from fakes. Everything that opens here is closed here.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -23,7 +22,8 @@ from core.classify.model_folder import read_answers
 from core.config import Settings
 from core.handoff.service import HandoffService
 from core.pipeline import Buddy
-from core.safety import OperatorAlerts, SafetyMode
+from core.safety import OperatorAlerts, SafetyChecker, SafetyMode
+from core.safety.learned import LearnedCrisisSignal
 from core.storage.db import open_engine, session_factory, upgrade_schema_async
 from core.storage.dialogue_state import DialogueStateStore
 from core.storage.writer import LogWriter
@@ -75,36 +75,29 @@ def build_alerts(settings: Settings) -> OperatorAlerts | None:
     )
 
 
-def warm_up(classifier: Classifier) -> float:
+def build_safety(settings: Settings) -> SafetyChecker:
+    """The crisis check: the rules, and the learned model unless ``SAFETY_LEARNED=false``."""
+    return SafetyChecker(LearnedCrisisSignal() if settings.safety_learned else None)
+
+
+def warm_up(classifier: Classifier, safety: SafetyChecker) -> float:
     """Load everything lazy before the first user arrives; returns seconds taken.
 
     The Korean morpheme analyser takes seconds to load; paid by the first message, that
     could hit the pipeline's classification timeout and turn an answer into a fallback.
     """
     from core.morph import get_kiwi
-    from core.safety import assess
 
     started = time.perf_counter()
     try:
         get_kiwi()
-        assess("요즘 잠이 안 와요")  # also trains the learned crisis signal
+        if safety.learned is not None:
+            safety.learned.prepare()
+        safety.assess("요즘 잠이 안 와요")
         classifier.predict(["안녕하세요, 요즘 잠이 안 와요"], 1)
     except Exception:
         log.warning("warm-up failed; the first message may be slow", exc_info=True)
-    freeze_startup_objects()
     return time.perf_counter() - started
-
-
-def freeze_startup_objects() -> None:
-    """Move everything loaded so far out of the garbage collector's sight.
-
-    What start-up loads (Kiwi, scikit-learn for the learned crisis signal, the model) lives
-    as long as the process, yet every full collection walked those hundreds of thousands
-    of objects while replies waited: in ``buddy bench serve`` that alone took p99 latency
-    from about 85 ms to 180 ms. Frozen objects are still freed when nothing refers to them.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def journal_path(settings: Settings) -> Path:
@@ -175,12 +168,10 @@ async def open_buddy(
     """
     import asyncio
 
-    from core.safety import learned
-
-    learned.ENABLED = settings.safety_learned  # before warm-up, which trains it when on
+    safety = build_safety(settings)
     if model is None:
         model = await asyncio.to_thread(load_configured_model, settings)
-    await asyncio.to_thread(warm_up, model.classifier)
+    await asyncio.to_thread(warm_up, model.classifier, safety)
     writer: LogWriter | None = None
     states: DialogueStateStore | None = None
     handoff: HandoffService | None = None  # stage 2 hands it the channels' send_text
@@ -204,6 +195,7 @@ async def open_buddy(
         answers=AnswerBook(model.answers),
         pseudonym_secret=settings.pseudonym_key(),
         writer=writer,
+        safety=safety,
         safety_mode=SafetyMode(
             turns=settings.safety_mode_turns, minutes=settings.safety_mode_minutes
         ),

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
-import threading
 import time
-import unicodedata
-import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from core import replies
 from core.answers import AnswerBook
@@ -25,7 +22,7 @@ from core.classify.base import Classifier, Prediction
 from core.dialogue import respond
 from core.dialogue.state import DialogueState, current
 from core.handoff.gate import HELD_REPLY, HandoffGate, off_gate, open_gate
-from core.inference import ClassifierRunner, MorphPrefetcher
+from core.inference import classifier_worker, kiwi_worker
 from core.limits import MAX_TEXT_CHARS, MODEL_MAX_CHARS, SAFETY_WINDOW_CHARS
 from core.messages import IncomingMessage, Reply, ReplyKind
 from core.pseudonym import user_key as make_user_key
@@ -33,24 +30,27 @@ from core.pseudonym import user_ref as make_user_ref
 from core.ratelimit import FloodLimiter
 from core.safety import (
     ALERT_FROM,
+    MessageScan,
     OperatorAlerts,
     RiskLevel,
     SafetyAssessment,
+    SafetyChecker,
     SafetyMode,
-    assess,
+    classifier_signal,
     with_distress_line,
 )
-from core.safety.detector import classifier_signal
 from core.safety.trajectory import RiskTrajectory
 from core.storage.dialogue_state import DialogueStateStore
-from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
 from core.text import encodable_text, has_words, normalize
+from core.turns import loggable, turn_record
+from core.users import UserMemory
 
 if TYPE_CHECKING:
     from core.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CLASSIFY_TIMEOUT_S = 10.0
 PREFETCH_TIMEOUT_S = 2.0
@@ -66,68 +66,26 @@ def _emergency_assess(text: str) -> SafetyAssessment:
     return SafetyAssessment(crisis=bool(hits), signals=hits, level=level)
 
 
-def _safe_assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
+async def _off_loop(fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` in a worker thread (a long message's check takes up to ~0.1 s a window)
+    so other users' replies keep flowing; here when there is no executor (shutting down)."""
     try:
-        return assess(text, prediction)
-    except Exception:  # assess promises not to raise; if it does, keep users safe anyway
-        log.exception("safety check failed; using the emergency check")
-        return _emergency_assess(text)
+        return await asyncio.to_thread(fn, *args)
+    except RuntimeError:
+        return fn(*args)
 
 
-async def _assess(text: str, prediction: Prediction | None = None) -> SafetyAssessment:
-    """The crisis check; a long message (read window by window, up to ~0.1 s a window when
-    Kiwi is needed) is checked in a worker thread so other users' replies keep flowing."""
-    if len(text) <= SAFETY_WINDOW_CHARS:
-        return _safe_assess(text, prediction)
-    try:
-        return await asyncio.to_thread(_safe_assess, text, prediction)
-    except RuntimeError:  # no executor (shutting down): check here, never skip
-        return _safe_assess(text, prediction)
-
-
-class _MessageIds:
-    """Random (version 4) UUIDs for logged messages, drawn from ``os.urandom`` in blocks.
-
-    One ``uuid4()`` per row is one system call that releases the GIL; under load the event
-    loop then waits for the classifier's thread to hand the GIL back (measured: ~60 µs per
-    id, more than the rest of the bookkeeping of a message). One call per block avoids that.
-    """
-
-    _BLOCK = 256
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool = b""
-        self._at = 0
-
-    def new(self) -> str:
-        with self._lock:
-            if self._at >= len(self._pool):
-                self._pool, self._at = os.urandom(16 * self._BLOCK), 0
-            raw = self._pool[self._at : self._at + 16]
-            self._at += 16
-        return str(uuid.UUID(bytes=raw, version=4))
-
-
-    def reset(self) -> None:
-        """Drop the unused block (a forked child must not reuse its parent's ids)."""
-        self._lock = threading.Lock()
-        self._pool, self._at = b"", 0
-
-
-_message_ids = _MessageIds()
 # Replies a distress line may follow: answers in the user's own words, not fixed notices.
 _WARM_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.FALLBACK, ReplyKind.FOLLOW_UP})
-os.register_at_fork(after_in_child=_message_ids.reset)
-
-
-def _loggable(text: str) -> str:
-    """What the log keeps: the user's full text, NFC, without NUL (PostgreSQL refuses it)."""
-    return unicodedata.normalize("NFC", text).replace("\x00", "")
 
 
 class Buddy:
-    """The counseling core, handed its parts by :func:`core.app.open_buddy` or by tests."""
+    """The counseling core, handed its parts by :func:`core.app.open_buddy` or by tests.
+
+    ``safety`` is the crisis check (built from settings by ``open_buddy``; the rules alone
+    when not given). ``users`` is the one bounded per-user memory of this process (flood
+    limit, recent risk levels); ``/forget`` clears a user there.
+    """
 
     def __init__(
         self,
@@ -136,6 +94,7 @@ class Buddy:
         answers: AnswerBook,
         pseudonym_secret: bytes,
         writer: LogWriter | None = None,
+        safety: SafetyChecker | None = None,
         safety_mode: SafetyMode | None = None,
         alerts: OperatorAlerts | None = None,
         trajectory: RiskTrajectory | None = None,
@@ -144,21 +103,24 @@ class Buddy:
         flood_limit_per_minute: int = 20,
         states: DialogueStateStore | None = None,
         handoff: HandoffService | None = None,
+        users: UserMemory | None = None,
     ) -> None:
         self.classifier = classifier
         self.answers = answers
         self.writer = writer
+        self.safety = safety or SafetyChecker()
         self.safety_mode = safety_mode or SafetyMode()
-        self.trajectory = trajectory or RiskTrajectory()
+        self.users = users if users is not None else UserMemory()
+        self.trajectory = trajectory or RiskTrajectory(users=self.users)
         self.alerts = alerts
         self.confidence_threshold = confidence_threshold
         self._secret = pseudonym_secret
-        self._runner = ClassifierRunner(classifier)
-        self._morph = MorphPrefetcher()
+        self._classify_worker = classifier_worker(classifier)
+        self._kiwi = kiwi_worker()
         # each user's open conversation: shared through the database when given one
         self.states = states or DialogueStateStore()
         self._idle = conversation_idle
-        self._flood = FloodLimiter(flood_limit_per_minute)
+        self._flood = FloodLimiter(flood_limit_per_minute, users=self.users)
         self._rng = random.Random()
         self._in_flight = 0
         self._accepting = True
@@ -182,29 +144,33 @@ class Buddy:
             self._in_flight -= 1
 
     async def _handle(self, message: IncomingMessage, log_turn: bool) -> Reply:
+        """Limits → crisis check → classify → answer → record, each decided once."""
         started = time.perf_counter()
         now = datetime.now(timezone.utc)
         key = self.user_key(message.platform, message.user_id)
-        # Safety reads every character an adapter accepts; only the model's input is capped.
-        # (Lone surrogates would break Kiwi, the JSON journal and the database: replaced.)
+        # 1. limits: safety reads every character an adapter accepts, the model only the
+        # first ones. (Lone surrogates would break Kiwi, the journal and the database.)
         raw = encodable_text(message.text)[0] if message.kind == "text" else ""
         full = normalize(raw, MAX_TEXT_CHARS)
         text = full[:MODEL_MAX_CHARS]
-        # the conversation is read while the message is checked (a database round trip)
-        loading = asyncio.ensure_future(self._load_state(key))
-        if full:
-            await self._prefetch_morphemes(full, text)
-        assessment = await _assess(full) if full else SafetyAssessment(False, ())
-        assessment = self._with_history(key, assessment)
-        prediction: Prediction | None = None
+        loading = asyncio.ensure_future(self._load_state(key))  # a database round trip
+
+        # 2. the crisis check: the message is read once; Kiwi's part of it and the
+        # classifier's run in one batch off the loop; the verdict is the scan's.
+        scan = await self._scan(full) if full else None
+        if scan is not None:
+            await self._analyse(scan, text)
+        assessment = await self._verdict(key, scan, full)
         state = current(await loading, now, self._idle)
         gate = await self._handoff_gate(message, key, state, now)
+        prediction: Prediction | None = None
 
+        # 3-4. classify and answer (a crisis never waits for the classifier)
         if assessment.crisis:
             reply, state = self._crisis(state, now, assessment)
         elif gate.held:  # a person answers; the crisis check still runs
             reply, state, prediction, assessment = await self._while_held(
-                key, state, now, full, text, assessment)
+                key, state, now, full, text, assessment, scan)
         elif (asked := await gate.asked(text)) is not None:
             reply = asked
         elif message.kind != "text":
@@ -219,13 +185,14 @@ class Buddy:
         else:
             prediction = await self._classify(text)
             if prediction is not None and classifier_signal(prediction) is not None:
-                # only a likely crisis category can change the decision: re-check with it
-                assessment = self._with_history(key, await _assess(full, prediction))
+                # only a likely crisis category can change the decision: decide with it
+                assessment = await self._verdict(key, scan, full, prediction)
             reply, state = self._choose(state, now, text, prediction, assessment)
 
+        # 5. record: the turn's risk, the conversation, the log (durable before the reply)
         if full:
             self._remember(key, assessment)
-        gate.show(_loggable(raw) if message.kind == "text" else f"[{message.kind}]", reply,
+        gate.show(loggable(raw) if message.kind == "text" else f"[{message.kind}]", reply,
                   assessment.crisis)
         state = replace(state, last_at=now, turns=state.turns + 1)
         reply = self._with_identity(reply, key, state, assessment)
@@ -255,17 +222,61 @@ class Buddy:
 
     async def _while_held(
         self, key: str, state: DialogueState, now: datetime, full: str, text: str,
-        assessment: SafetyAssessment,
+        assessment: SafetyAssessment, scan: MessageScan | None,
     ) -> tuple[Reply, DialogueState, Prediction | None, SafetyAssessment]:
         """A person holds the conversation: the full crisis check (with the classifier's
         signal, as for any message) decides between the crisis reply and staying quiet."""
         prediction = await self._classify(text) if text and has_words(text) else None
         if prediction is not None and classifier_signal(prediction) is not None:
-            assessment = self._with_history(key, await _assess(full, prediction))
+            assessment = await self._verdict(key, scan, full, prediction)
         if assessment.crisis:
             reply, state = self._crisis(state, now, assessment, prediction)
             return reply, state, prediction, assessment
         return HELD_REPLY, state, prediction, assessment
+
+    async def _scan(self, full: str) -> MessageScan | None:
+        """The crisis check's reading of the message (a long one off the loop); None when
+        the check itself broke (the emergency check then decides)."""
+        try:
+            if len(full) <= SAFETY_WINDOW_CHARS:
+                return self.safety.scan(full)
+            return await _off_loop(self.safety.scan, full)
+        except Exception:  # scan promises not to raise; if it does, keep users safe anyway
+            log.exception("safety check failed; using the emergency check")
+            return None
+
+    async def _analyse(self, scan: MessageScan, text: str) -> None:
+        """Kiwi's analysis of the crisis check's and the classifier's inputs, batched with
+        other messages' off the loop. Only where the work runs changes: on any failure or
+        time-out each analyses what it needs itself."""
+        try:
+            keys = [*scan.kiwi_inputs(), *(self.classifier.morph_inputs(text) if text else ())]
+            keys = [k for k in keys if isinstance(k, str) and k.strip()]
+            if keys:
+                await self._kiwi.submit(keys, timeout=PREFETCH_TIMEOUT_S)
+        except Exception:
+            log.debug("batched morpheme analysis skipped", exc_info=True)
+
+    async def _verdict(
+        self, key: str, scan: MessageScan | None, full: str,
+        prediction: Prediction | None = None,
+    ) -> SafetyAssessment:
+        """The scan's verdict (a long message's windows read off the loop), raised by the
+        user's recent turns. Never fails open."""
+        verdict = SafetyAssessment(False, ())
+        try:
+            if not full:
+                pass
+            elif scan is None:
+                verdict = _emergency_assess(full)
+            elif len(full) <= SAFETY_WINDOW_CHARS:
+                verdict = scan.decide(prediction)
+            else:
+                verdict = await _off_loop(scan.decide, prediction)
+        except Exception:  # decide promises not to raise; if it does, keep users safe
+            log.exception("safety check failed; using the emergency check")
+            verdict = _emergency_assess(full)
+        return self._with_history(key, verdict)
 
     async def _load_state(self, key: str) -> DialogueState | None:
         """The user's open conversation (the store never raises; this guards it anyway)."""
@@ -289,30 +300,9 @@ class Buddy:
         except Exception:
             log.exception("could not remember this turn's risk level")
 
-    async def _prefetch_morphemes(self, full: str, text: str) -> None:
-        """Batch the Kiwi work of the crisis check (on ``full``) and of the classifier (on the
-        model's ``text``) off the loop, in one call; on any failure each does its own."""
-        try:
-            also = self._classifier_morph_inputs(text) if text else []
-            await self._morph.prefetch(full, also, timeout=PREFETCH_TIMEOUT_S)
-        except Exception:
-            log.debug("morpheme prefetch skipped", exc_info=True)
-
-    def _classifier_morph_inputs(self, text: str) -> list[str]:
-        """The classifier's Kiwi inputs for ``text``, when it says (an optional method that
-        only speeds things up: any failure just leaves the classifier to analyse them)."""
-        inputs = getattr(self.classifier, "morph_inputs", None)
-        if not callable(inputs):
-            return []
-        try:
-            return [t for t in inputs(text) if isinstance(t, str)]
-        except Exception:
-            log.debug("classifier morph_inputs failed", exc_info=True)
-            return []
-
     async def _classify(self, text: str) -> Prediction | None:
         try:
-            return await self._runner.predict(text, timeout=CLASSIFY_TIMEOUT_S)
+            return await self._classify_worker.submit(text, timeout=CLASSIFY_TIMEOUT_S)
         except Exception:
             log.exception("classifier failed; answering without a category")
             return None
@@ -390,29 +380,9 @@ class Buddy:
         assessment: SafetyAssessment,
         latency_ms: float,
     ) -> None:
-        user_text = _loggable(message.text) if message.kind == "text" else f"[{message.kind}]"
         model_id = self.classifier.model_id if prediction is not None else None
-        turn = TurnRecord(
-            user_key=key,
-            platform=message.platform,
-            conversation_id=conv.conversation_id,
-            conversation_started_at=conv.started_at,
-            messages=(
-                MessageRow(
-                    id=_message_ids.new(), role="user", text=user_text, created_at=now,
-                    kind=message.kind, category=prediction.category if prediction else None,
-                    confidence=prediction.confidence if prediction else None,
-                    crisis=assessment.crisis, signals=assessment.signals, model_id=model_id,
-                    risk_level=int(assessment.level),
-                ),
-                MessageRow(
-                    id=_message_ids.new(), role="bot", text=reply.text,
-                    created_at=now + timedelta(microseconds=1), kind=reply.kind.value,
-                    category=reply.category, confidence=reply.confidence, crisis=reply.crisis,
-                    model_id=model_id, latency_ms=round(latency_ms, 3),
-                ),
-            )[: 1 if reply.kind is ReplyKind.HELD else 2],  # held: Buddy said nothing
-        )
+        turn = turn_record(message, key, now, conv, reply, prediction, assessment, model_id,
+                           latency_ms)
         if reply.crisis and assessment.level >= ALERT_FROM and self.alerts is not None:
             try:  # from ideation up: a passive wish alone gets the reply, not an operator page
                 asyncio.get_running_loop().create_task(
@@ -450,8 +420,7 @@ class Buddy:
                                    "user's records; try again shortly") from exc
         await self.states.end(key)
         self.states.forget(key)
-        self.answers.forget(key)
-        self.trajectory.forget(key)
+        self.users.forget(key)
         if self.writer is None:
             return 0
         return await self.writer.forget(key)
@@ -474,8 +443,8 @@ class Buddy:
         deadline = time.monotonic() + timeout
         while self._in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
-        await self._runner.aclose()
-        await self._morph.aclose()
+        await self._classify_worker.aclose()
+        await self._kiwi.aclose()
         if self.writer is not None:
             await self.writer.aclose(max(0.5, deadline - time.monotonic()))
         if self.alerts is not None:

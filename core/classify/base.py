@@ -43,8 +43,31 @@ class Classifier(Protocol):
         """Classify a batch of normalised texts. CPU-bound: call it off the event loop."""
         ...
 
+    def morph_inputs(self, text: str) -> Sequence[str]:
+        """The texts :meth:`predict` hands Kiwi for ``text`` (none when it uses no Kiwi):
+        the pipeline analyses them off the loop in one batch with the crisis check's."""
+        ...
 
-class FixedClassifier:
+    def predicts_inline(self, texts: Sequence[str]) -> bool:
+        """True when predicting ``texts`` is only a little numpy work (their Kiwi input is
+        analysed already): cheap enough to run on the event loop instead of a worker."""
+        ...
+
+
+class ClassifierBase:
+    """The optional capabilities' defaults: no Kiwi input to share, never run inline.
+
+    Backends inherit it and override what they can do better.
+    """
+
+    def morph_inputs(self, text: str) -> Sequence[str]:
+        return []
+
+    def predicts_inline(self, texts: Sequence[str]) -> bool:
+        return False
+
+
+class FixedClassifier(ClassifierBase):
     """A classifier that answers from a lookup table: for tests and demos, never for users.
 
     Texts not in the table get ``default`` with the given confidence.

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.classify.base import Classifier, Prediction
+from core.classify.base import Classifier, ClassifierBase, Prediction
 from core.classify.model_folder import read_manifest
 from core.classify.onnx_runtime import OnnxKoBertClassifier, load_current_export
 from core.classify.pooling import load_sequence_classifier
@@ -65,7 +65,7 @@ def _fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-class KoBertClassifier:
+class KoBertClassifier(ClassifierBase):
     """A fine-tuned BERT sequence classifier behind the :class:`Classifier` protocol.
 
     Build it with :meth:`load`; the constructor takes already-built parts so training can

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from core.classify.base import Prediction
+from core.classify.base import ClassifierBase, Prediction
 from core.classify.model_folder import read_manifest
 from core.classify.pooling import load_sequence_classifier
 from core.classify.transformer_files import (
@@ -220,7 +220,7 @@ def _sub_batches(lengths: Sequence[int], max_batch: int) -> list[list[int]]:
     return groups
 
 
-class OnnxKoBertClassifier:
+class OnnxKoBertClassifier(ClassifierBase):
     """A transformer model folder served from its int8 ONNX export, behind :class:`Classifier`."""
 
     def __init__(

@@ -6,8 +6,9 @@ raises and never fails open.
 
 Typical use by the pipeline::
 
-    verdict = assess(text)                    # before (or without) the classifier
-    verdict = assess(text, prediction)        # again once a prediction exists
+    scan = checker.scan(text)                 # read once (Kiwi's input: scan.kiwi_inputs())
+    verdict = scan.decide()                   # before (or without) the classifier
+    verdict = scan.decide(prediction)         # again once a prediction exists
     if verdict.crisis:                        # level passive and above
         reply = reply_for_level(verdict.level); mode.enter(user_key)
         if verdict.level >= ALERT_FROM:
@@ -19,12 +20,9 @@ Typical use by the pipeline::
 """
 
 from core.safety.alerts import OperatorAlerts
-from core.safety.detector import (
-    CRISIS_CATEGORIES,
-    SafetyAssessment,
-    assess,
-    classifier_signal,
-)
+from core.safety.assessment import SafetyAssessment
+from core.safety.decision import CRISIS_CATEGORIES, classifier_signal
+from core.safety.detector import MessageScan, SafetyChecker, assess
 from core.safety.hotlines import HOTLINES, Hotline, hotline_block
 from core.safety.levels import ALERT_FROM, CRISIS_FROM, RiskLevel
 from core.safety.mode import SafetyMode
@@ -45,9 +43,11 @@ __all__ = [
     "CRISIS_FROM",
     "HOTLINES",
     "Hotline",
+    "MessageScan",
     "OperatorAlerts",
     "RiskLevel",
     "SafetyAssessment",
+    "SafetyChecker",
     "SafetyMode",
     "assess",
     "classifier_signal",

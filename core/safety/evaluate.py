@@ -17,7 +17,9 @@ from pathlib import Path
 
 from core.classify.base import Classifier
 from core.errors import DataFormatError
-from core.safety.detector import CRISIS_CATEGORIES, SafetyAssessment, assess
+from core.safety.assessment import SafetyAssessment
+from core.safety.decision import CRISIS_CATEGORIES
+from core.safety.detector import SafetyChecker, assess
 from core.text import normalize
 
 log = logging.getLogger(__name__)
@@ -92,13 +94,17 @@ def evaluate(
     return result
 
 
-def classifier_detector(classifier: Classifier, top_k: int = PIPELINE_TOP_K) -> Detector:
+def classifier_detector(
+    classifier: Classifier, top_k: int = PIPELINE_TOP_K, checker: SafetyChecker | None = None
+) -> Detector:
     """A detector that sees what production sees: patterns plus the classifier's prediction.
 
     Mirrors ``core.pipeline``: the text is normalised as an incoming message is, the
     classifier predicts ``top_k`` categories, and :func:`assess` gets the prediction. A
     classifier failure counts as no prediction (the pipeline answers without a category).
+    ``checker``: the crisis check to measure (default: the rules alone).
     """
+    check = checker or SafetyChecker()
 
     def detect(text: str) -> SafetyAssessment:
         clean = normalize(text)
@@ -107,7 +113,7 @@ def classifier_detector(classifier: Classifier, top_k: int = PIPELINE_TOP_K) -> 
         except Exception:
             log.exception("classifier failed during the safety evaluation; patterns only")
             prediction = None
-        return assess(clean, prediction)
+        return check.assess(clean, prediction)
 
     return detect
 

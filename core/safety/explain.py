@@ -13,12 +13,14 @@ from dataclasses import asdict, dataclass, field
 
 from core.classify.base import Prediction
 from core.safety import guards
-from core.safety.detector import SafetyAssessment, assess
+from core.safety.assessment import SafetyAssessment
+from core.safety.detector import assess
+from core.safety.learned import LearnedCrisisSignal
 from core.safety.lexicon import CRISIS, RULES, Rule
 from core.safety.normalize import Views, views
 
 log = logging.getLogger(__name__)
-_GUARD_WINDOW = 14  # what detector._rule_hits looks at before and after a match
+_GUARD_WINDOW = 14  # what patterns._rule_hits looks at before and after a match
 
 
 @dataclass(frozen=True)
@@ -94,19 +96,17 @@ def _guard_hits(rule: Rule, v: Views) -> list[Hit]:
     return out
 
 
-def learned_score(v: Views) -> LearnedScore:
+def learned_score(v: Views, learned: LearnedCrisisSignal | None) -> LearnedScore:
     """The learned model's score and the threshold it is compared with; "off" when it has
     none. Below the n-gram gate the score is the n-gram stage's and the threshold the gate
     (the encoder never ran); above it, the blended score against the decision threshold."""
+    if learned is None:
+        return LearnedScore(False, note="learned model off")
     try:
-        from core.safety import learned
-
-        if not learned.ENABLED:
-            return LearnedScore(False, note="learned model off")
         model = learned.prepare()
         if model is None:
             return LearnedScore(False, note="learned model off (unavailable)")
-        j = model.judge(v)
+        j = model.judge(v, learned.encoder)
         if j.blended is None:
             if j.ngram < model.gate:
                 return LearnedScore(True, j.ngram, model.gate,
@@ -120,9 +120,11 @@ def learned_score(v: Views) -> LearnedScore:
         return LearnedScore(False, note="learned model off (failed)")
 
 
-def explain(text: str, prediction: Prediction | None = None) -> Explanation:
+def explain(
+    text: str, prediction: Prediction | None = None, learned: LearnedCrisisSignal | None = None
+) -> Explanation:
     """The decision for ``text`` with every rule match, guard and the learned score."""
-    verdict = assess(text, prediction)
+    verdict = assess(text, prediction, learned=learned)
     v = views(text)
     hits = [h for rule in RULES for h in _guard_hits(rule, v)]
-    return Explanation(text, v.compact, v.spaced, verdict, hits, learned_score(v))
+    return Explanation(text, v.compact, v.spaced, verdict, hits, learned_score(v, learned))

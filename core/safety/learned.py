@@ -17,8 +17,9 @@ How it decides (every threshold chosen out of fold by the training script, see
 Without the encoder (another platform, a broken wheel) stage 1 decides alone at its own,
 stricter threshold.
 
-Never fails open: any failure makes :func:`learned_signals` return nothing and the rules
-decide alone; the model only ever raises a verdict. ``SAFETY_LEARNED=false`` switches it off.
+Never fails open: any failure makes :meth:`LearnedCrisisSignal.signals` return nothing and
+the rules decide alone; the model only ever raises a verdict. ``SAFETY_LEARNED=false`` leaves
+it out of the :class:`~core.safety.detector.SafetyChecker` that ``open_buddy`` builds.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.safety import encoder, ngram
+from core.safety import ngram
+from core.safety.encoder import Encoder
 from core.safety.levels import CRISIS_LEVELS, LEVELS
 from core.safety.normalize import Views
 
@@ -39,8 +41,6 @@ log = logging.getLogger(__name__)
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 SIGNAL = "learned:crisis"
-# Switched from settings at start (``SAFETY_LEARNED``); on by default.
-ENABLED = True
 
 
 @dataclass
@@ -62,7 +62,7 @@ class CrisisModel:
     def ngram_score(self, v: Views) -> float:
         return ngram.score(self.ngram_w, self.ngram_b, v)
 
-    def judge(self, v: Views) -> Judgement:
+    def judge(self, v: Views, encoder: Encoder) -> Judgement:
         """Both stages' scores for one message and the decision (callers catch errors; this
         is the arithmetic)."""
         s1 = self.ngram_score(v)
@@ -140,58 +140,55 @@ def load(folder: Path = MODEL_DIR) -> CrisisModel:
     )
 
 
-_lock = threading.Lock()
-_model: CrisisModel | None = None
-_failed = False
+class LearnedCrisisSignal:
+    """The learned model as the crisis check holds it: loaded once (at warm-up, else on first
+    use), never retried after a failure (logged once: the rules carry on alone).
 
-
-def prepare() -> CrisisModel | None:
-    """Load the model (and the encoder) once per process; None when it cannot be had.
-
-    Call it at start-up to keep the load off the first message. A failure is logged once
-    and not retried: the rules carry on alone.
+    ``model`` hands in an already loaded model (tests); ``encoder`` the sentence encoder
+    (``Encoder(available=False)``: the n-gram stage alone).
     """
-    global _model, _failed
-    if _model is not None or _failed:
-        return _model
-    with _lock:
-        if _model is None and not _failed:
-            try:
-                _model = load()
-                encoder.available()
-                log.info("learned crisis model loaded (%d training texts)",
-                         _model.meta["trained_on"]["examples"])
-            except Exception:
-                _failed = True
-                log.warning("learned crisis model unavailable; the rules decide alone",
-                            exc_info=True)
-    return _model
 
+    def __init__(
+        self, folder: Path = MODEL_DIR, *, model: CrisisModel | None = None,
+        encoder: Encoder | None = None,
+    ) -> None:
+        self.folder = folder
+        self.encoder = encoder or Encoder()
+        self._lock = threading.Lock()
+        self._model = model
+        self._failed = False
 
-def judge(v: Views) -> Judgement | None:
-    """The model's view of one message, or None when it is off, missing or failing."""
-    if not ENABLED:
-        return None
-    try:
-        model = prepare()
-        return model.judge(v) if model is not None else None
-    except Exception:
-        log.exception("learned crisis model failed; the rules decide alone")
-        return None
+    def prepare(self) -> CrisisModel | None:
+        """The loaded model (and the encoder), or None when it cannot be had."""
+        if self._model is not None or self._failed:
+            return self._model
+        with self._lock:
+            if self._model is None and not self._failed:
+                try:
+                    self._model = load(self.folder)
+                    self.encoder.available()
+                    log.info("learned crisis model loaded (%d training texts)",
+                             self._model.meta["trained_on"]["examples"])
+                except Exception:
+                    self._failed = True
+                    log.warning("learned crisis model unavailable; the rules decide alone",
+                                exc_info=True)
+        return self._model
 
+    def judge(self, v: Views) -> Judgement | None:
+        """The model's view of one message, or None when it is missing or failing."""
+        try:
+            model = self.prepare()
+            return model.judge(v, self.encoder) if model is not None else None
+        except Exception:
+            log.exception("learned crisis model failed; the rules decide alone")
+            return None
 
-def learned_signals(v: Views) -> tuple[list[str], str | None]:
-    """``(["learned:crisis"], level)`` when the model flags the message, else ``([], None)``
-    (never raises). ``level`` is the level head's guess; the detector lets it raise, never
-    lower, what the rules saw (:func:`core.safety.detector.with_learned`)."""
-    j = judge(v)
-    if j is not None and j.crisis:
-        return [SIGNAL], j.level
-    return [], None
-
-
-def reset(model: CrisisModel | None = None, failed: bool = False) -> None:
-    """Replace the process-wide model (tests use this to simulate a missing or broken one)."""
-    global _model, _failed
-    with _lock:
-        _model, _failed = model, failed
+    def signals(self, v: Views) -> tuple[list[str], str | None]:
+        """``(["learned:crisis"], level)`` when the model flags the message, else ``([],
+        None)`` (never raises). ``level`` is the level head's guess; the checker lets it
+        raise, never lower, what the rules saw (:func:`core.safety.decision.with_learned`)."""
+        j = self.judge(v)
+        if j is not None and j.crisis:
+            return [SIGNAL], j.level
+        return [], None

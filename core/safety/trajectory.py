@@ -24,21 +24,21 @@ from the 4th; ``passive`` counts as passive for 3 turns and as distress for 3 mo
 (five steps above none) still counts as passive 12 turns later. Time alone: every level is
 one step lower after 20 minutes and gone after at most 2 hours (:data:`FORGET_MINUTES`,
 when the user's memory is dropped). Only turns with a level are remembered (the last
-:data:`MEMORY_TURNS`); users are also dropped on ``/forget`` and, oldest first, beyond
-``max_users``. State is in memory, keyed by the pseudonymous user key, like
-:class:`~core.safety.mode.SafetyMode`: a restart forgets it.
+:data:`MEMORY_TURNS`); users are also dropped on ``/forget`` and, least recent first, by the
+bound of the core's one per-user store (:class:`core.users.UserMemory`, slot ``risk``),
+keyed by the pseudonymous user key: a restart forgets it.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from core.safety.detector import SafetyAssessment
+from core.safety.assessment import SafetyAssessment
 from core.safety.levels import CRISIS_FROM, RiskLevel
+from core.users import UserMemory
 
 TURN_STEP = 3
 MINUTE_STEP = 20.0
@@ -46,6 +46,7 @@ MEMORY_TURNS = 12
 FORGET_MINUTES = 120.0  # six steps of time: even imminent has decayed to none
 # The highest level a remembered turn can lend the present one.
 CARRY_MAX = RiskLevel.PLAN
+SLOT = "risk"
 
 
 @dataclass(frozen=True)
@@ -90,35 +91,35 @@ class _History:
 
 
 class RiskTrajectory:
-    """Per-user memory of recent levels; ``clock`` is injectable so tests move time."""
+    """Per-user memory of recent levels; ``clock`` is injectable so tests move time.
+
+    The histories live in ``users`` (the core's one per-user store; its own when not given).
+    """
 
     def __init__(
         self,
         turn_step: int = TURN_STEP,
         minute_step: float = MINUTE_STEP,
         clock: Callable[[], float] = time.monotonic,
-        max_users: int = 10_000,
+        users: UserMemory | None = None,
     ) -> None:
         if turn_step < 1 or minute_step <= 0:
             raise ValueError("risk decay needs at least one turn and a positive time per step")
         self._turn_step = turn_step
         self._minute_step = minute_step
         self._clock = clock
-        self._max_users = max_users
-        self._users: dict[str, _History] = {}
-        self._lock = threading.Lock()
+        self._users = users if users is not None else UserMemory()
 
     def remembered(self, user_key: str) -> RiskLevel:
         """The highest decayed level of the user's recent turns, as of their next turn."""
-        with self._lock:
-            history = self._live(user_key)
-            if history is None:
-                return RiskLevel.NONE
-            turn, now = history.turns + 1, self._clock()
-            return max(
-                (decayed(s, turn, now, self._turn_step, self._minute_step) for s in history.seen),
-                default=RiskLevel.NONE,
-            )
+        history = self._live(user_key)
+        if history is None:
+            return RiskLevel.NONE
+        turn, now = history.turns + 1, self._clock()
+        return max(
+            (decayed(s, turn, now, self._turn_step, self._minute_step) for s in history.seen),
+            default=RiskLevel.NONE,
+        )
 
     def adjust(self, user_key: str, assessment: SafetyAssessment) -> SafetyAssessment:
         """The message's assessment raised by the user's history (reads, never records)."""
@@ -126,34 +127,26 @@ class RiskTrajectory:
 
     def record(self, user_key: str, level: RiskLevel) -> None:
         """Remember this turn's final level (call once per user message)."""
-        with self._lock:
-            history = self._live(user_key)
-            if history is None:
-                if level <= RiskLevel.NONE:
-                    return  # nothing to remember, and no memory to keep per harmless user
-                self._prune()
-                history = _History(0, deque(maxlen=MEMORY_TURNS))
-                self._users[user_key] = history
-            history.turns += 1
-            if level > RiskLevel.NONE:
-                history.seen.append(Seen(history.turns, self._clock(), level))
+        history = self._live(user_key)
+        if history is None:
+            if level <= RiskLevel.NONE:
+                return  # nothing to remember, and no memory to keep per harmless user
+            history = _History(0, deque(maxlen=MEMORY_TURNS))
+            self._users.put(user_key, SLOT, history)
+        history.turns += 1
+        if level > RiskLevel.NONE:
+            history.seen.append(Seen(history.turns, self._clock(), level))
 
     def forget(self, user_key: str) -> None:
-        """Drop the user's history (``/forget``)."""
-        with self._lock:
-            self._users.pop(user_key, None)
+        """Drop the user's history (``/forget`` clears the whole store's record instead)."""
+        self._users.drop(user_key, SLOT)
 
     def _live(self, user_key: str) -> _History | None:
-        history = self._users.get(user_key)
+        history: _History | None = self._users.get(user_key, SLOT)
         if history is None:
             return None
         last = history.seen[-1].at if history.seen else None
         if last is not None and self._clock() - last >= FORGET_MINUTES * 60.0:
-            del self._users[user_key]
+            self._users.drop(user_key, SLOT)
             return None
         return history
-
-    def _prune(self) -> None:
-        """Bounded memory: drop the oldest users beyond ``max_users``."""
-        while len(self._users) >= self._max_users:
-            del self._users[next(iter(self._users))]

@@ -36,11 +36,11 @@ def small_classifier(monkeypatch: pytest.MonkeyPatch) -> list[Path | None]:
 def without_learned_model() -> object:
     """The rules alone, so the classifier's own contribution is what is measured (the learned
     model reads this hint's meaning itself; tests/core/test_safety_learned.py measures it)."""
-    from core.safety import learned
+    from core.safety import SafetyChecker
 
-    learned.reset(None, failed=True)
-    yield
-    learned.reset(None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli.safety, "_checker", lambda: SafetyChecker())
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""The classifier runner and the morpheme prefetcher: same answers, wherever they run."""
+"""The batch worker: every caller gets its own answer, whether a batch ran on the loop or on
+the worker, and a hung or broken batch fails only its own callers."""
 
 from __future__ import annotations
 
@@ -9,20 +10,18 @@ from collections.abc import Sequence
 import pytest
 
 from core import morph
-from core.classify.base import Prediction
-from core.inference import ClassifierRunner, MorphPrefetcher
-from core.safety import assess
-from core.safety.detector import morph_inputs
+from core.classify.base import ClassifierBase, Prediction
+from core.inference import BatchWorker, classifier_worker, kiwi_worker
+from core.safety import SafetyChecker
 
 
-class ThreadNoting:
-    """A classifier that remembers which thread ran each call."""
+class Echo(ClassifierBase):
+    """A classifier that names each text's category after the text."""
 
-    model_id = "noting"
+    model_id = "echo"
     labels: Sequence[str] = ("일반대화",)
 
     def __init__(self, inline: object = None) -> None:
-        self.threads: list[int] = []
         self._inline = inline
 
     def predicts_inline(self, texts: Sequence[str]) -> bool:
@@ -31,82 +30,64 @@ class ThreadNoting:
         return bool(self._inline)
 
     def predict(self, texts: Sequence[str], top_k: int = 3) -> list[Prediction]:
-        self.threads.append(threading.get_ident())
         return [Prediction(f"cat:{t}", 0.5, ((f"cat:{t}", 0.5),)) for t in texts]
 
 
-@pytest.mark.parametrize(("inline", "on_loop"), [
-    (True, True), (False, False), (None, False), (RuntimeError("bad check"), False),
-])
-async def test_runner_answers_each_text_on_the_loop_only_when_the_backend_says_so(
-    inline: object, on_loop: bool
-) -> None:
-    clf = ThreadNoting(inline)
-    runner = ClassifierRunner(clf)
-    preds = await asyncio.gather(*(runner.predict(f"t{i}") for i in range(50)))
-    await runner.aclose()
+@pytest.mark.parametrize("inline", [True, False, None, RuntimeError("bad check")])
+async def test_each_text_gets_its_own_prediction_wherever_the_batch_runs(inline: object) -> None:
+    worker = classifier_worker(Echo(inline))
+    preds = await asyncio.gather(*(worker.submit(f"t{i}") for i in range(50)))
+    await worker.aclose()
     assert [p.category for p in preds] == [f"cat:t{i}" for i in range(50)]
-    loop_thread = threading.get_ident()
-    assert all((t == loop_thread) == on_loop for t in clf.threads)
 
 
-async def test_runner_times_out_a_hung_backend_without_losing_later_answers() -> None:
+async def test_a_hung_batch_times_out_without_losing_later_answers() -> None:
     release = threading.Event()
 
-    class Hanging(ThreadNoting):
-        def predict(self, texts: Sequence[str], top_k: int = 3) -> list[Prediction]:
-            if "hang" in texts:
-                release.wait(10)
-            return super().predict(texts, top_k)
+    def work(texts: list[str]) -> list[str]:
+        if "hang" in texts:
+            release.wait(10)
+        return [t.upper() for t in texts]
 
-    runner = ClassifierRunner(Hanging())
+    worker: BatchWorker[str, str] = BatchWorker(work, name="test", max_batch=8)
     with pytest.raises(TimeoutError):
-        await runner.predict("hang", timeout=0.2)
-    later = asyncio.ensure_future(runner.predict("after"))
+        await worker.submit("hang", timeout=0.2)
+    later = asyncio.ensure_future(worker.submit("after"))
     release.set()
-    assert (await asyncio.wait_for(later, 10)).category == "cat:after"
-    await runner.aclose()
+    assert await asyncio.wait_for(later, 10) == "AFTER"
+    await worker.aclose()
 
 
-async def test_prefetch_analyses_crisis_and_classifier_texts_in_one_kiwi_call(
+async def test_a_failing_batch_fails_its_callers_and_the_next_batch_still_runs() -> None:
+    def work(texts: list[str]) -> list[str]:
+        if "bad" in texts:
+            raise RuntimeError("worker crashed")
+        return list(texts)
+
+    worker: BatchWorker[str, str] = BatchWorker(work, name="test", max_batch=1)
+    results = await asyncio.gather(worker.submit("bad"), worker.submit("good"),
+                                   return_exceptions=True)
+    await worker.aclose()
+    assert isinstance(results[0], RuntimeError) and results[1] == "good"
+
+
+async def test_after_the_kiwi_worker_the_crisis_check_needs_no_further_analysis(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[list[str]] = []
-    real = MorphPrefetcher._analyse
-
-    def recording(texts: list[str]) -> None:
-        calls.append(list(texts))
-        real(texts)
-
-    monkeypatch.setattr(MorphPrefetcher, "_analyse", staticmethod(recording))
-    prefetcher = MorphPrefetcher()
-    messages = ["요즘 잠이 안 와서 힘들어요", "다 포기하고 싶어", "Just English here"]
-    await asyncio.gather(*(prefetcher.prefetch(m, [m.lower()]) for m in messages))
-    await prefetcher.aclose()
-    wanted = {k for m in messages for k in (*morph_inputs(m), m.lower()) if k}
-    assert "다포기하고싶어" in wanted  # the crisis check's own Kiwi text went along
-    assert set().union(*calls) == wanted
-    assert len(calls) <= 2  # messages that arrive together share a batch
-    assert all(morph.is_cached(k) for k in wanted)
-
-
-async def test_prefetch_leaves_the_crisis_check_no_kiwi_work_even_after_a_guard(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A guard sets someone else's phrase aside and checks the rest of the message again:
-    that rest is prefetched too, so ``assess`` (on the event loop) never runs Kiwi."""
+    """A guard sets someone else's phrase aside and reads the rest of the message again:
+    the scan names that rest as its Kiwi input, so the verdict on the loop runs no Kiwi."""
     text = "친구가 죽고 싶대 근데 사실 나도 죽고 싶어"
-    assert len(morph_inputs(text)) == 2  # the whole message and the rest after the guard
+    scan = SafetyChecker().scan(text)
     morph.cache_clear()
-    prefetcher = MorphPrefetcher()
-    await prefetcher.prefetch(text)
-    await prefetcher.aclose()
+    worker = kiwi_worker()
+    await worker.submit(scan.kiwi_inputs())
+    await worker.aclose()
 
     class NoAnalysis:
         def tokenize(self, *_: object) -> object:
-            raise AssertionError("assess ran Kiwi after the prefetch")
+            raise AssertionError("the crisis check ran Kiwi after the worker had")
 
     monkeypatch.setattr(morph, "_kiwi", NoAnalysis())  # loaded, but refuses to analyse
-    verdict = assess(text)
+    verdict = scan.decide()
     assert verdict.crisis and "guard:third-person" in verdict.signals
     assert "degraded:morph" not in verdict.signals

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core import replies
 from core.answers import AnswerBook
-from core.classify.base import FixedClassifier, Prediction
+from core.classify.base import ClassifierBase, FixedClassifier, Prediction
 from core.messages import IncomingMessage, ReplyKind
 from core.pipeline import Buddy
 from core.storage.models import Message
@@ -28,7 +28,7 @@ TABLE = {
 }
 
 
-class BrokenClassifier:
+class BrokenClassifier(ClassifierBase):
     """A backend that fails on every call, as a damaged model would."""
 
     model_id = "broken"
@@ -111,12 +111,12 @@ async def test_crisis_reply_even_when_the_log_is_broken() -> None:
 async def test_crisis_reply_even_when_the_batched_morpheme_analysis_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from core.inference import MorphPrefetcher
+    import core.inference
 
-    def broken(texts: list[str]) -> None:
+    def broken(batch: list[list[str]]) -> list[None]:
         raise RuntimeError("kiwi worker crashed")
 
-    monkeypatch.setattr(MorphPrefetcher, "_analyse", staticmethod(broken))
+    monkeypatch.setattr(core.inference, "_analyse", broken)
     replies_ = await asyncio.gather(*(make_buddy().handle(msg(t, user=str(i))) for i, t in
                                       enumerate(["죽고 싶어요", "요즘 잠이 안 와요", "살기 싫어"])))
     assert [r.crisis for r in replies_] == [True, False, True]

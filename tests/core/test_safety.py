@@ -23,14 +23,6 @@ CRISIS_SET = Path(__file__).resolve().parents[2] / "data" / "crisis"
 WELLNESS = Path(__file__).resolve().parents[3] / "shared" / "data" / "wellness_dataset_original.csv"
 
 
-@pytest.fixture(autouse=True)
-def rules_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests pin the rules; the learned signal on top has its own tests and figures
-    (tests/core/test_safety_learned.py), and it knowingly flags a few near-miss errands here."""
-    from core.safety import learned
-
-    monkeypatch.setattr(learned, "ENABLED", False)
-
 
 @pytest.mark.parametrize(
     "text",

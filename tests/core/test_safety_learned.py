@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from core.safety import assess, encoder, learned
+from core.safety.learned import LearnedCrisisSignal
 from core.safety.normalize import views
 from training.crisis import corpus
 from training.crisis.fit import fit, save
@@ -23,27 +24,30 @@ EVERYDAY = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shipped() -> Iterator[LearnedCrisisSignal]:
+    """The learned signal as ``open_buddy`` builds it, loaded from the shipped files."""
+    signal = LearnedCrisisSignal()
+    assert signal.prepare() is not None, "the shipped crisis model (core/safety/models) loads"
+    yield signal
+
+
 @pytest.fixture
-def model_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[learned.CrisisModel]:
-    """The model switched on and loaded from the shipped files, restored afterwards."""
-    monkeypatch.setattr(learned, "ENABLED", True)
-    learned.reset(None)
-    model = learned.prepare()
-    assert model is not None, "the shipped crisis model (core/safety/models) should load"
-    yield model
-    learned.reset(model)
-    encoder.reset()
+def model_state(shipped: LearnedCrisisSignal) -> learned.CrisisModel:
+    model = shipped.prepare()
+    assert model is not None
+    return model
 
 
 @pytest.mark.parametrize("text", EVERYDAY)
 def test_everyday_wishes_never_get_the_crisis_reply(
-    text: str, model_state: learned.CrisisModel
+    text: str, shipped: LearnedCrisisSignal
 ) -> None:
-    verdict = assess(text)
+    verdict = assess(text, learned=shipped)
     assert not verdict.crisis, verdict.signals
 
 
-def test_the_model_reads_meaning_beyond_the_rules(model_state: learned.CrisisModel) -> None:
+def test_the_model_reads_meaning_beyond_the_rules(shipped: LearnedCrisisSignal) -> None:
     """Messages written for this test (in no training file): the model's judgement on each
     comes from the embedding stage, and most of them are crisis to it."""
     texts = [
@@ -51,22 +55,24 @@ def test_the_model_reads_meaning_beyond_the_rules(model_state: learned.CrisisMod
         "내일 눈 안 뜨게 해주세요 제발",
         "살아있는 게 벌 받는 느낌이라 그만하고 싶어",
     ]
-    judged = [learned.judge(views(t)) for t in texts]
+    judged = [shipped.judge(views(t)) for t in texts]
     assert all(j is not None and j.e5 is not None for j in judged), judged
     assert sum(j.crisis for j in judged if j) >= 2, judged
 
 
-def test_switched_off_it_changes_no_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(learned, "ENABLED", False)
-    assert learned.judge(views("이번 생은 여기까지인 듯")) is None
-    verdict = assess("죽고 싶어")
+def test_switched_off_it_changes_no_verdict() -> None:
+    from core.app import build_safety
+    from core.config import load_settings
+
+    assert build_safety(load_settings(SAFETY_LEARNED=False)).learned is None
+    verdict = assess("죽고 싶어", learned=None)
     assert verdict.crisis and learned.SIGNAL not in verdict.signals
 
 
-def test_a_missing_model_leaves_the_rules_in_charge(model_state: learned.CrisisModel) -> None:
-    learned.reset(None, failed=True)
-    assert learned.learned_signals(views("이번 생은 여기까지인 듯")) == ([], None)
-    rules_only = assess("죽고 싶어")
+def test_a_missing_model_leaves_the_rules_in_charge(tmp_path: Path) -> None:
+    missing = LearnedCrisisSignal(tmp_path / "nowhere")
+    assert missing.signals(views("이번 생은 여기까지인 듯")) == ([], None)
+    rules_only = assess("죽고 싶어", learned=missing)
     assert rules_only.crisis and learned.SIGNAL not in rules_only.signals
 
 
@@ -77,27 +83,25 @@ def test_unreadable_model_files_say_how_to_rebuild_them(tmp_path: Path) -> None:
 
 
 def test_a_model_that_raises_falls_back_to_the_rules(
-    model_state: learned.CrisisModel, monkeypatch: pytest.MonkeyPatch
+    shipped: LearnedCrisisSignal, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     texts = ("죽고 싶어", "이번 생은 여기까지인 듯", "뷔페 가고 싶어")
-    learned.reset(None, failed=True)
     expected = [assess(t).crisis for t in texts]
-    learned.reset(model_state)
 
     def broken(self: learned.CrisisModel, v: object) -> float:
         raise RuntimeError("corrupt weights")
 
     monkeypatch.setattr(learned.CrisisModel, "ngram_score", broken)
-    assert [assess(t).crisis for t in texts] == expected
+    assert [assess(t, learned=shipped).crisis for t in texts] == expected
 
 
 def test_without_the_encoder_the_ngram_stage_decides_alone(
     model_state: learned.CrisisModel,
 ) -> None:
-    encoder.reset(failed=True)
-    j = learned.judge(views("요즘 진짜 다 놓아버리고 싶다 사는 게 지겨워"))
+    alone = LearnedCrisisSignal(model=model_state, encoder=encoder.Encoder(available=False))
+    j = alone.judge(views("요즘 진짜 다 놓아버리고 싶다 사는 게 지겨워"))
     assert j is not None and j.e5 is None  # no embedding, and no exception
-    assert assess("죽고 싶어").crisis
+    assert assess("죽고 싶어", learned=alone).crisis
 
 
 def test_sealed_sets_are_never_trained_on() -> None:
@@ -136,5 +140,7 @@ def test_training_writes_a_model_that_loads_and_judges(tmp_path: Path) -> None:
     model = learned.load(tmp_path / "model")
     assert model.meta["trained_on"]["examples"] == 80
     assert model.level_w.shape == (7, encoder.DIM) and np.isfinite(model.gate)
-    assert model.judge(views("죽고 싶다 진짜로")).ngram > model.judge(views("국밥 먹고 싶다")).ngram
+    e5 = encoder.Encoder()
+    assert (model.judge(views("죽고 싶다 진짜로"), e5).ngram
+            > model.judge(views("국밥 먹고 싶다"), e5).ngram)
     assert oct((tmp_path / "model" / "crisis_model.json").stat().st_mode)[-3:] in ("644", "600")

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,15 +44,6 @@ LEVEL_EXAMPLES = [
     ("칼 들고 있어 지금", RiskLevel.IMMINENT),
 ]
 
-
-@pytest.fixture(autouse=True)
-def rules_only() -> Iterator[None]:
-    """The rules' levels (the learned model is measured in test_safety_learned.py)."""
-    from core.safety import learned
-
-    learned.reset(None, failed=True)
-    yield
-    learned.reset(None)
 
 
 class RecordingAlerts:

@@ -14,7 +14,8 @@ import pytest
 
 from core import morph
 from core.safety import assess
-from core.safety import detector as d
+from core.safety import morphology as d
+from core.safety.detector import morph_inputs
 from core.safety.levels import RiskLevel
 from core.safety.normalize import views
 
@@ -44,7 +45,7 @@ def test_every_positive_that_morphology_flags_passes_the_precheck() -> None:
         if from_kiwi or any(s.startswith(("morph:", "intent:")) for s in signals):
             uses_morphology += 1
             assert d.morph_needed(key), f"pre-check would skip Kiwi for: {text}"
-            assert d.morph_input(text) == key
+            assert d.kiwi_input(views(text).compact) == key
     assert uses_morphology >= 20  # the set really exercises the Kiwi path
 
 
@@ -70,7 +71,7 @@ def test_no_finality_hint_is_lost_on_any_crisis_set() -> None:
 def test_inflected_finality_language_still_reaches_kiwi(text: str) -> None:
     key = _kiwi_text(text)
     assert d.finality_hints(morph.morphemes(key))  # Kiwi finds a hint here…
-    assert d.morph_input(text) == key  # …so the pre-check must hand the text to Kiwi
+    assert d.kiwi_input(views(text).compact) == key  # …so the pre-check must hand the text to Kiwi
 
 
 def test_everyday_messages_skip_kiwi() -> None:
@@ -79,7 +80,7 @@ def test_everyday_messages_skip_kiwi() -> None:
         ("시험 망쳐서 우울해", RiskLevel.DISTRESS),  # pain without a wish to die
         ("점심 뭐 먹을지 추천해줘", RiskLevel.NONE),
     ):
-        assert d.morph_input(text) is None and d.morph_inputs(text) == []
+        assert d.kiwi_input(views(text).compact) is None and morph_inputs(text) == []
         assert assess(text).level is level
 
 

@@ -7,23 +7,12 @@ pattern matches or one of its own guards sets the match aside.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from core.safety import assess
-from core.safety.detector import _rule_hits
 from core.safety.lexicon import CRISIS, FAMILIES, RULES, Rule
 from core.safety.normalize import views
-
-
-@pytest.fixture(autouse=True)
-def rules_only() -> Iterator[None]:
-    from core.safety import learned
-
-    learned.reset(None, failed=True)
-    yield
-    learned.reset(None)
+from core.safety.patterns import _rule_hits
 
 
 def _cases() -> list[object]:

