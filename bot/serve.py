@@ -260,7 +260,7 @@ def _admin_line(settings: Settings, url: str) -> str:
 
 def _start_retention(buddy: Any, settings: Settings) -> asyncio.Task[None] | None:
     """The daily purge of conversations older than RETENTION_DAYS."""
-    from core.review.retention import daily_purge_loop
+    from core.storage.retention import daily_purge_loop
 
     if buddy.writer is None or settings.retention_days <= 0:
         return None

@@ -182,6 +182,7 @@ async def open_buddy(
     await asyncio.to_thread(warm_up, model.classifier)
     writer: LogWriter | None = None
     states: DialogueStateStore | None = None
+    sessions = None
     engine = None
     if with_log:
         url = settings.resolved_database_url
@@ -190,10 +191,11 @@ async def open_buddy(
             log.error("conversation log: %s", problem)
         await upgrade_schema_async(url)
         engine = open_engine(url)
-        writer = LogWriter(session_factory(engine), journal=journal_path(settings),
+        sessions = session_factory(engine)
+        writer = LogWriter(sessions, journal=journal_path(settings),
                            durable=durable)
         await writer.start()
-        states = DialogueStateStore(session_factory(engine))  # conversations shared by processes
+        states = DialogueStateStore(sessions)  # conversations shared by processes
         secure_files(settings)  # the -wal and -shm SQLite made meanwhile
     buddy = Buddy(
         classifier=model.classifier,
@@ -208,6 +210,7 @@ async def open_buddy(
         conversation_idle=timedelta(minutes=settings.conversation_idle_minutes),
         flood_limit_per_minute=settings.flood_limit_per_minute,
         states=states,
+        sessions=sessions,
     )
     try:
         yield buddy

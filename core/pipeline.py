@@ -18,6 +18,8 @@ import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
@@ -41,6 +43,7 @@ from core.safety import (
 from core.safety.detector import classifier_signal
 from core.safety.trajectory import RiskTrajectory
 from core.storage.dialogue_state import DialogueStateStore
+from core.storage.forget import forget_user
 from core.storage.records import MessageRow, TurnRecord
 from core.storage.writer import LogWriter
 from core.text import encodable_text, has_words, normalize
@@ -137,10 +140,12 @@ class Buddy:
         conversation_idle: timedelta = timedelta(minutes=30),
         flood_limit_per_minute: int = 20,
         states: DialogueStateStore | None = None,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.classifier = classifier
         self.answers = answers
         self.writer = writer
+        self.sessions = sessions  # the log's session factory: forget opens its own session
         self.safety_mode = safety_mode or SafetyMode()
         self.trajectory = trajectory or RiskTrajectory()
         self.alerts = alerts
@@ -400,9 +405,12 @@ class Buddy:
         self.states.forget(key)
         self.answers.forget(key)
         self.trajectory.forget(key)
-        if self.writer is None:
+        sessions = self.sessions
+        if sessions is None and self.writer is not None:
+            sessions = self.writer.sessions  # built with a writer only (tests): the same log
+        if sessions is None:
             return 0
-        return await self.writer.forget(key)
+        return await forget_user(sessions, key, writer=self.writer)
 
     # --- lifecycle ----------------------------------------------------------------
     def stop_accepting(self) -> None:

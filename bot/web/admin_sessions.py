@@ -10,14 +10,11 @@ revive its old cookies either.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web.admin_auth import fingerprint
-from core.storage.models import AdminAuth, utcnow
-
-ROW_ID = 1
+from core.storage.admin_auth import advance_generation, current_generation
 
 
 class SessionGeneration:
@@ -33,16 +30,7 @@ class SessionGeneration:
         for _ in range(3):  # another process may create the row at the same moment
             try:
                 async with self.sessions() as s, s.begin():
-                    row = await s.get(AdminAuth, ROW_ID)
-                    if row is None:
-                        s.add(AdminAuth(id=ROW_ID, generation=1,
-                                        token_fingerprint=self.fingerprint))
-                        return 1
-                    if row.token_fingerprint != self.fingerprint:
-                        row.generation += 1
-                        row.token_fingerprint = self.fingerprint
-                        row.updated_at = utcnow()
-                    return row.generation
+                    return await current_generation(s, self.fingerprint)
             except IntegrityError:
                 continue
         raise RuntimeError("the admin_auth row could not be created; run `buddy db upgrade`")
@@ -51,8 +39,4 @@ class SessionGeneration:
         """Log every session out (``/admin/logout``); returns the new generation."""
         await self.current()
         async with self.sessions() as s, s.begin():
-            row = (await s.execute(select(AdminAuth).where(AdminAuth.id == ROW_ID)
-                                   .with_for_update())).scalar_one()
-            row.generation += 1
-            row.updated_at = utcnow()
-            return row.generation
+            return await advance_generation(s)
