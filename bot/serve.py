@@ -129,7 +129,7 @@ async def _wait_for_stop(stop: asyncio.Event, channels: list[Channel]) -> None:
 
 def _start_retention(buddy: Buddy, settings: Settings) -> asyncio.Task[None] | None:
     """The daily purge of conversations older than RETENTION_DAYS."""
-    from core.review.retention import daily_purge_loop
+    from core.storage.retention import daily_purge_loop
 
     if buddy.writer is None or settings.retention_days <= 0:
         return None

@@ -30,9 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cli.common import fail, settings_or_exit
 from core.config import Settings
-from core.review import queries as q
 from core.review.csv_safe import safe_row
-from core.review.queries import LogFilter
+from core.review.filters import LogFilter, parse_when
+from core.review.views import EXPORT_FIELDS, HISTOGRAM_BINS, AmbiguousReference, MessageView
+from core.storage import review_reads as q
+from core.storage import review_writes
 
 app = typer.Typer(
     help="Review the conversation log: list, show, export, stats, forget, purge.",
@@ -75,8 +77,8 @@ def _filter(
     category: str | None, crisis: bool, low: bool, threshold: float | None, search: str | None,
 ) -> LogFilter:
     try:
-        start = q.parse_when(since) if since else None
-        end = q.parse_when(until, end=True) if until else None
+        start = parse_when(since) if since else None
+        end = parse_when(until, end=True) if until else None
     except ValueError as exc:
         fail(str(exc))
     if start and end and start >= end:
@@ -119,7 +121,7 @@ def _run(work: Callable[[Sessions, Settings], Awaitable[T]]) -> T:
 
 async def _audit(sessions: Sessions, action: str, target: str | None = None,
                  detail: str | None = None) -> None:
-    from core.storage.repository import record_audit
+    from core.storage.audit import record_audit
 
     async with sessions() as s, s.begin():
         await record_audit(s, _actor(), action, target, detail)
@@ -171,7 +173,7 @@ def _conf(value: float | None, threshold: float) -> Text:
     return Text(f"{value:.2f}", style="bold red" if value < threshold else "")
 
 
-def _category(m: q.MessageView) -> Text:
+def _category(m: MessageView) -> Text:
     if m.corrected_category and m.corrected_category != m.category:
         t = Text(m.category or "-", style="strike dim")
         t.append(" → ")
@@ -242,7 +244,7 @@ def show(
         async with sessions() as s:
             try:
                 conv_id = await q.resolve_conversation(s, conversation)
-            except q.AmbiguousReference as exc:
+            except AmbiguousReference as exc:
                 fail(str(exc))
             tr = await q.transcript(s, conv_id) if conv_id else None
         if tr is None:
@@ -312,7 +314,7 @@ def export(
             body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         else:
             buf = io.StringIO()
-            w = csv.DictWriter(buf, fieldnames=list(q.EXPORT_FIELDS), lineterminator="\r\n")
+            w = csv.DictWriter(buf, fieldnames=list(EXPORT_FIELDS), lineterminator="\r\n")
             w.writeheader()
             for r in rows:
                 w.writerow(safe_row({**r, "signals": ";".join(r["signals"])}))  # type: ignore[arg-type]
@@ -414,7 +416,7 @@ def stats(
         hist.add_column("", no_wrap=True)
         most = max(st.histogram, default=0)
         for i, n in enumerate(st.histogram):
-            lo, hi = i / q.HISTOGRAM_BINS, (i + 1) / q.HISTOGRAM_BINS
+            lo, hi = i / HISTOGRAM_BINS, (i + 1) / HISTOGRAM_BINS
             style = "red" if hi <= limit_conf + 1e-9 else "blue"
             hist.add_row(f"{lo:.1f}–{hi:.1f}", str(n), Text(_bar(n, most), style=style))
         out.append(hist)
@@ -436,7 +438,8 @@ def forget(
 ) -> None:
     """Delete everything of one user: conversations, messages and corrections."""
     from core.pseudonym import user_ref as short_ref
-    from core.storage.repository import delete_user, find_user_keys, record_audit
+    from core.storage.audit import record_audit
+    from core.storage.users import delete_user, find_user_keys
 
     async def work(sessions: Sessions, settings: Settings) -> tuple[str, int] | None:
         async with sessions() as s:
@@ -475,7 +478,7 @@ def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would go")] = False,
 ) -> None:
     """Delete conversations older than RETENTION_DAYS (as `buddy serve` does daily)."""
-    from core.review.retention import purge_expired
+    from core.storage.retention import purge_expired
 
     async def work(sessions: Sessions, settings: Settings) -> str:
         keep = days if days is not None else settings.retention_days
@@ -497,12 +500,12 @@ def relabel(
 ) -> None:
     """Correct the category of a user's message; exported by `export --corrections`."""
 
-    async def work(sessions: Sessions, settings: Settings) -> q.MessageView:
+    async def work(sessions: Sessions, settings: Settings) -> MessageView:
         allowed = set(await _labels(sessions, settings))
         async with sessions() as s, s.begin():
             mid = await _resolve_message(s, message_id)
             try:
-                return await q.relabel(s, mid, category, _actor(), allowed=allowed)
+                return await review_writes.relabel(s, mid, category, _actor(), allowed=allowed)
             except (LookupError, ValueError) as exc:
                 fail(f"{exc}. Known categories: `buddy logs stats --top 1000`")
 
@@ -519,7 +522,7 @@ def review(
     async def work(sessions: Sessions, settings: Settings) -> bool:
         async with sessions() as s, s.begin():
             mid = await _resolve_message(s, message_id)
-            return await q.mark_reviewed(s, mid, _actor())
+            return await review_writes.mark_reviewed(s, mid, _actor())
 
     typer.echo("Marked as reviewed." if _run(work) else "It was already reviewed.")
 
@@ -545,7 +548,7 @@ async def _labels(sessions: Sessions, settings: Settings) -> list[str]:
 async def _resolve_message(s: AsyncSession, ref: str) -> str:
     try:
         found = await q.resolve_message(s, ref)
-    except q.AmbiguousReference as exc:
+    except AmbiguousReference as exc:
         fail(str(exc))
     if found is None:
         fail(f"no message {ref!r} (at least 6 characters); "

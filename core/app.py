@@ -174,7 +174,8 @@ async def open_buddy(
     await asyncio.to_thread(warm_up, model.classifier, safety)
     writer: LogWriter | None = None
     states: DialogueStateStore | None = None
-    handoff: HandoffService | None = None  # stage 2 hands it the channels' send_text
+    sessions = None
+    handoff: HandoffService | None = None  # serve hands it the channels' send_text
     engine = None
     if with_log:
         url = settings.resolved_database_url
@@ -183,11 +184,12 @@ async def open_buddy(
             log.error("conversation log: %s", problem)
         await upgrade_schema_async(url)
         engine = open_engine(url)
-        writer = LogWriter(session_factory(engine), journal=journal_path(settings),
+        sessions = session_factory(engine)
+        writer = LogWriter(sessions, journal=journal_path(settings),
                            durable=durable)
         await writer.start()
-        states = DialogueStateStore(session_factory(engine))  # conversations shared by processes
-        handoff = HandoffService.from_settings(settings, session_factory(engine))
+        states = DialogueStateStore(sessions)  # conversations shared by processes
+        handoff = HandoffService.from_settings(settings, sessions)
         log.info("%s", handoff.status())
         secure_files(settings)  # the -wal and -shm SQLite made meanwhile
     buddy = Buddy(
@@ -205,6 +207,7 @@ async def open_buddy(
         flood_limit_per_minute=settings.flood_limit_per_minute,
         states=states,
         handoff=handoff,
+        sessions=sessions,
     )
     try:
         yield buddy

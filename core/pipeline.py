@@ -16,6 +16,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
@@ -39,8 +41,10 @@ from core.safety import (
     classifier_signal,
     with_distress_line,
 )
+from core.safety.emergency import emergency_assess
 from core.safety.trajectory import RiskTrajectory
 from core.storage.dialogue_state import DialogueStateStore
+from core.storage.forget import forget_user
 from core.storage.writer import LogWriter
 from core.text import encodable_text, has_words, normalize
 from core.turns import loggable, turn_record
@@ -55,17 +59,6 @@ T = TypeVar("T")
 CLASSIFY_TIMEOUT_S = 10.0
 PREFETCH_TIMEOUT_S = 2.0
 HANDOFF_TIMEOUT_S = 1.5  # a hung database must not hold any reply (a crisis reply least)
-# The last line of defence if the safety module itself breaks: never fail open.
-_EMERGENCY_STEMS = ("죽고싶", "자살", "죽을래", "자해", "목숨", "뛰어내", "killmyself", "suicide")
-
-
-def _emergency_assess(text: str) -> SafetyAssessment:
-    squashed = "".join(text.split()).lower()
-    hits = tuple(f"emergency:{s}" for s in _EMERGENCY_STEMS if s in squashed)
-    level = RiskLevel.IDEATION if hits else RiskLevel.NONE
-    return SafetyAssessment(crisis=bool(hits), signals=hits, level=level)
-
-
 async def _off_loop(fn: Callable[..., T], *args: object) -> T:
     """``fn(*args)`` in a worker thread (a long message's check takes up to ~0.1 s a window)
     so other users' replies keep flowing; here when there is no executor (shutting down)."""
@@ -104,11 +97,13 @@ class Buddy:
         states: DialogueStateStore | None = None,
         handoff: HandoffService | None = None,
         users: UserMemory | None = None,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.classifier = classifier
         self.answers = answers
         self.writer = writer
         self.safety = safety or SafetyChecker()
+        self.sessions = sessions  # the log's session factory: forget opens its own session
         self.safety_mode = safety_mode or SafetyMode()
         self.users = users if users is not None else UserMemory()
         self.trajectory = trajectory or RiskTrajectory(users=self.users)
@@ -268,14 +263,14 @@ class Buddy:
             if not full:
                 pass
             elif scan is None:
-                verdict = _emergency_assess(full)
+                verdict = emergency_assess(full)
             elif len(full) <= SAFETY_WINDOW_CHARS:
                 verdict = scan.decide(prediction)
             else:
                 verdict = await _off_loop(scan.decide, prediction)
         except Exception:  # decide promises not to raise; if it does, keep users safe
             log.exception("safety check failed; using the emergency check")
-            verdict = _emergency_assess(full)
+            verdict = emergency_assess(full)
         return self._with_history(key, verdict)
 
     async def _load_state(self, key: str) -> DialogueState | None:
@@ -421,9 +416,12 @@ class Buddy:
         await self.states.end(key)
         self.states.forget(key)
         self.users.forget(key)
-        if self.writer is None:
+        sessions = self.sessions
+        if sessions is None and self.writer is not None:
+            sessions = self.writer.sessions  # built with a writer only (tests): the same log
+        if sessions is None:
             return 0
-        return await self.writer.forget(key)
+        return await forget_user(sessions, key, writer=self.writer)
 
     # --- lifecycle ----------------------------------------------------------------
     def stop_accepting(self) -> None:

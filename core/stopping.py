@@ -14,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from core.limits import MAX_TEXT_CHARS
+from core.safety.emergency import safe_assess
 from core.safety.hotlines import EMERGENCY, SUICIDE_PREVENTION
 from core.safety.levels import RiskLevel
 from core.safety.replies import crisis_reply, urgent_reply
@@ -49,10 +50,8 @@ def refusal(text: str | None, *, english: bool = False) -> Refusal:
     Never raises: if the safety module itself fails, the core's emergency stems decide,
     as they do for an answered message.
     """
-    from core.pipeline import _safe_assess  # the core's own never-fail-open crisis check
-
     full = normalize(text or "", REFUSAL_CHECK_CHARS)
-    verdict = _safe_assess(full) if full else None
+    verdict = safe_assess(full) if full else None
     if verdict is not None and verdict.crisis:
         log.warning("crisis message arrived during shutdown; crisis reply sent (signals: %s)",
                     ", ".join(verdict.signals))

@@ -45,8 +45,10 @@ from bot.web.admin_html import CSS, Html, join, tpl, url
 from bot.web.admin_sessions import SessionGeneration
 from core.config import Settings
 from core.review import charts
-from core.review import queries as q
-from core.storage.repository import record_audit
+from core.review.views import MessageView
+from core.storage import review_reads as q
+from core.storage import review_writes
+from core.storage.audit import record_audit
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +296,7 @@ def create_admin_router(
         return v.page("대화 기록 Transcript", join([head, table]), active="conversations",
                      csrf=csrf, unreviewed=unreviewed)
 
-    def queue_table(items: list[q.MessageView], csrf: str, here: str, labels_now: list[str],
+    def queue_table(items: list[MessageView], csrf: str, here: str, labels_now: list[str],
                     *, crisis: bool) -> Html:
         rows = []
         for m in items:
@@ -421,7 +423,8 @@ def create_admin_router(
         try:
             async with sessions() as s, s.begin():
                 allowed = await all_labels(s)
-                await q.relabel(s, message_id, form.get("category", ""), OPERATOR.get(), allowed=allowed)
+                await review_writes.relabel(s, message_id, form.get("category", ""), OPERATOR.get(),
+                                            allowed=allowed)
         except (LookupError, ValueError) as exc:
             return v.page("Not relabelled", tpl('<div class="notice error">{e}</div>', e=str(exc)),
                          status=400)
@@ -436,7 +439,7 @@ def create_admin_router(
         assert form is not None
         try:
             async with sessions() as s, s.begin():
-                await q.mark_reviewed(s, message_id, OPERATOR.get())
+                await review_writes.mark_reviewed(s, message_id, OPERATOR.get())
         except LookupError as exc:
             return v.page("Not found", tpl('<div class="notice error">{e}</div>', e=str(exc)),
                          status=404)

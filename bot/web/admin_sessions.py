@@ -10,14 +10,11 @@ revive its old cookies either.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.web.admin_auth import fingerprint
-from core.storage.models import AdminAuth, utcnow
-
-ROW_ID = 1
+from core.storage.admin_auth import advance_generation, current_generation
 
 
 class SessionGeneration:
@@ -29,33 +26,13 @@ class SessionGeneration:
         self.fingerprint = fingerprint(token)
         self.operator = operator  # one row per operator: a logout ends only their sessions
 
-    async def _row(self, s: AsyncSession, *, lock: bool = False) -> AdminAuth | None:
-        query = select(AdminAuth).where(AdminAuth.operator == self.operator)
-        return (await s.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-
-    async def _new_id(self, s: AsyncSession) -> int:
-        """Row 1 stays ADMIN_TOKEN's (as before operators had names); others follow it."""
-        if self.operator == "admin" and await s.get(AdminAuth, ROW_ID) is None:
-            return ROW_ID
-        return max(int(await s.scalar(select(func.max(AdminAuth.id))) or 0), ROW_ID) + 1
-
     async def current(self) -> int:
         """The generation cookies must carry; creates the row, or moves it on when the token
         changed since it was written."""
         for _ in range(3):  # another process may create the row at the same moment
             try:
                 async with self.sessions() as s, s.begin():
-                    row = await self._row(s)
-                    if row is None:
-                        s.add(AdminAuth(id=await self._new_id(s), generation=1,
-                                        token_fingerprint=self.fingerprint,
-                                        operator=self.operator))
-                        return 1
-                    if row.token_fingerprint != self.fingerprint:
-                        row.generation += 1
-                        row.token_fingerprint = self.fingerprint
-                        row.updated_at = utcnow()
-                    return row.generation
+                    return await current_generation(s, self.fingerprint, self.operator)
             except IntegrityError:
                 continue
         raise RuntimeError("the admin_auth row could not be created; run `buddy db upgrade`")
@@ -65,8 +42,4 @@ class SessionGeneration:
         generation."""
         await self.current()
         async with self.sessions() as s, s.begin():
-            row = await self._row(s, lock=True)
-            assert row is not None  # created by current() just above
-            row.generation += 1
-            row.updated_at = utcnow()
-            return row.generation
+            return await advance_generation(s, self.operator)

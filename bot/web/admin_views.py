@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse
 
 from bot.web.admin_auth import PREFIX
 from bot.web.admin_html import Html, join, tpl
-from core.review import queries as q
-from core.review.queries import LogFilter
+from core.review.filters import LogFilter, parse_when
+from core.review.views import MessageView
 
 HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
@@ -87,14 +87,14 @@ def conf_cell(value: float | None, threshold: float) -> Html:
                v=f"{value:.2f}")
 
 
-def category_cell(m: q.MessageView) -> Html:
+def category_cell(m: MessageView) -> Html:
     if m.corrected_category and m.corrected_category != m.category:
         return tpl('<td><s class="muted">{old}</s> → <b>{new}</b></td>',
                    old=m.category or "-", new=m.corrected_category)
     return tpl("<td>{c}</td>", c=m.category or "-")
 
 
-def relabel_form(m: q.MessageView, labels: Sequence[str], csrf: str, next_url: str) -> Html:
+def relabel_form(m: MessageView, labels: Sequence[str], csrf: str, next_url: str) -> Html:
     current = m.corrected_category or m.category or ""
     options = join(
         tpl('<option value="{v}"{sel}>{v}</option>', v=lab,
@@ -110,7 +110,7 @@ def relabel_form(m: q.MessageView, labels: Sequence[str], csrf: str, next_url: s
     )
 
 
-def review_form(m: q.MessageView, csrf: str, next_url: str) -> Html:
+def review_form(m: MessageView, csrf: str, next_url: str) -> Html:
     if m.reviewed_at is not None:
         return tpl('<span class="badge ok">확인됨 reviewed {at}</span>', at=when(m.reviewed_at))
     return tpl(
@@ -158,11 +158,11 @@ def parse_filter(request: Request, threshold: float) -> Query:
     errors = []
     since = until = None
     try:
-        since = q.parse_when(raw["since"]) if raw["since"] else None
+        since = parse_when(raw["since"]) if raw["since"] else None
     except ValueError as exc:
         errors.append(f"시작 시각을 읽을 수 없어요. (since: {exc})")
     try:
-        until = q.parse_when(raw["until"], end=True) if raw["until"] else None
+        until = parse_when(raw["until"], end=True) if raw["until"] else None
     except ValueError as exc:
         errors.append(f"끝 시각을 읽을 수 없어요. (until: {exc})")
     page, page_error = parse_page(p.get("page", "").strip())

@@ -197,7 +197,7 @@ def _api_router(buddy: Buddy, outbox: Outbox) -> APIRouter:
     async def events(session: str = Query(min_length=1, max_length=MAX_SESSION_CHARS,
                                           pattern=SESSION_PATTERN)) -> StreamingResponse:
         """Messages for this session's open page that were not replies (a counsellor's)."""
-        return StreamingResponse(outbox.stream(session), media_type="text/event-stream",
+        return StreamingResponse(outbox.follow(session), media_type="text/event-stream",
                                  headers={"cache-control": "no-store"})
 
     @router.post("/reset", response_model=ResetResponse, responses=_ERRORS)

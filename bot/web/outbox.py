@@ -74,7 +74,7 @@ class Outbox:
         """End every open stream (shutdown): the pages reconnect to the next process."""
         self._closed.set()
 
-    async def stream(self, session: str) -> AsyncIterator[str]:
+    async def follow(self, session: str) -> AsyncIterator[str]:
         """Server-Sent Events for ``session``: each waiting message once, then new ones."""
         box = self.know(session)
         yield "retry: 3000\n\n"

@@ -24,8 +24,8 @@ from core.handoff.hours import DutyHours, parse_hours
 from core.handoff.live import LiveEvent, LiveFeed
 from core.handoff.states import HandoffError, HandoffState
 from core.storage import handoff as store
+from core.storage.audit import record_audit
 from core.storage.privacy import scrub_with
-from core.storage.repository import record_audit
 
 log = logging.getLogger(__name__)
 

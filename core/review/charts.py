@@ -19,7 +19,7 @@ from pathlib import Path
 from matplotlib import dates as mdates
 from matplotlib.ticker import MaxNLocator
 
-from core.review.queries import HISTOGRAM_BINS, Stats
+from core.review.views import HISTOGRAM_BINS, Stats
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Handoff storage: the state row, the sealed contact address, operator turns.
 
-Small async functions taking a session, like :mod:`core.storage.repository`; the caller owns
+Small async functions taking a session, like the rest of :mod:`core.storage`; the caller owns
 the transaction. Every state change is a conditional UPDATE from the states that
 :mod:`core.handoff.states` allows and returns whether it matched, so two operators (or an
 operator and the idle timer) racing for one conversation get exactly one winner, on SQLite

@@ -19,25 +19,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.errors import StorageError
-from core.storage.batch import accepted_before, write_turns
 from core.storage.journal import Journal
 from core.storage.records import TurnRecord, encodable
+from core.storage.turns import accepted_before, write_turns
 
-__all__ = ["LogWriter", "write_turns"]
+__all__ = ["LogWriter"]
 
 log = logging.getLogger(__name__)
 
 JOURNAL_WAIT_S = 2.0  # a stalled disk delays a reply at most this long (then: degraded)
 COMPACT_BYTES = 4 * 1024 * 1024  # rewrite the journal without written turns past this size
-FORGET_TIMEOUT_S = 15.0
 FORGOTTEN_KEPT = timedelta(hours=1)
 
 
@@ -55,7 +54,7 @@ def is_row_error(exc: BaseException) -> bool:
         isinstance(orig, StorageError))
 
 
-def _why(exc: BaseException) -> str:
+def why_failed(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
@@ -135,8 +134,8 @@ class LogWriter:
             if self._journal_error is None:
                 log.error("the log journal %s cannot be written (%s): answered turns wait in "
                           "memory only until it can; check the disk and var/ permissions",
-                          self._journal.path, _why(exc) or "timed out")
-            self._journal_error = f"journal: {_why(exc) or 'fsync timed out'}"
+                          self._journal.path, why_failed(exc) or "timed out")
+            self._journal_error = f"journal: {why_failed(exc) or 'fsync timed out'}"
             return False
         self._journal_error = None
         return True
@@ -218,47 +217,22 @@ class LogWriter:
                                             remove_empty=True)
             self._journal.close()
 
-    # --- forget -------------------------------------------------------------------------
-    async def forget(self, user_key: str, timeout: float = FORGET_TIMEOUT_S) -> int:
-        """Delete everything of ``user_key``, for good; returns messages deleted.
-
-        Their queued turns are dropped, a turn still being answered is dropped when it
-        arrives, a batch being written is waited for and then deleted with the rest; the
-        tombstone committed with the delete stops any later write (a journal replayed after
-        a crash included). Then the deleted text is scrubbed from the SQLite file and WAL
-        and the user's lines from the journal. Raises StorageError when the database
-        cannot be reached within ``timeout``: nothing may then be reported as deleted.
-        """
-        from core.storage.privacy import scrub_deleted
-        from core.storage.repository import delete_user
-
-        at = datetime.now(timezone.utc)
-        # a turn accepted before a forget reaches the writer within seconds; the tombstone in
-        # the database covers anything later (a replayed journal), so old entries can go
+    # --- forget (``core.storage.forget.forget_user`` drives these) -------------------
+    def drop_user(self, user_key: str, at: datetime) -> None:
+        """Drop ``user_key``'s queued turns, and any turn of theirs accepted before ``at``
+        that reaches the writer later. Kept an hour: a turn accepted before a forget
+        arrives within seconds, and the database's tombstone covers anything later (a
+        journal replayed after a crash)."""
         self._forgotten = {k: t for k, t in self._forgotten.items()
                            if at - t < FORGOTTEN_KEPT}
         self._forgotten[user_key] = at
         self._pending = [t for t in self._pending if t.user_key != user_key]
 
-        async def delete() -> int:
-            async with self._db_lock, self._sessions() as session, session.begin():
-                return await delete_user(session, user_key, forgotten_at=at)
-
-        try:
-            n = await asyncio.wait_for(delete(), timeout)
-        except (asyncio.TimeoutError, OSError, DBAPIError, StorageError) as exc:
-            log.error("forget could not reach the log (%s); nothing reported as deleted",
-                      _why(exc) or "timed out")
-            raise StorageError("the conversation log could not be reached to delete this "
-                               "user's records; try again shortly") from exc
-        try:  # deleted and tombstoned: now make the text unreadable on disk as well
-            async with self._db_lock, self._sessions() as session:
-                await scrub_deleted(session)
-            if self._journal is not None:
-                await self._journal.purge_user(user_key)
-        except Exception:
-            log.exception("forget: the rows are deleted, but scrubbing the files failed")
-        return n
+    @contextlib.asynccontextmanager
+    async def writes_paused(self) -> AsyncIterator[None]:
+        """No batch is written while this is held; entering waits for one being written."""
+        async with self._db_lock:
+            yield
 
     # --- the writing task ------------------------------------------------------------
     async def _run(self) -> None:
@@ -329,7 +303,7 @@ class LogWriter:
         """Write the batch turn by turn; a turn the database refuses is set aside with the
         reason. An operational error on the way ends it (raised: the batch is retried)."""
         log.warning("the log database refused a batch (%s); writing it turn by turn",
-                    _why(first))
+                    why_failed(first))
         n = 0
         for turn in batch:
             try:
@@ -337,7 +311,7 @@ class LogWriter:
             except Exception as exc:
                 if not is_row_error(exc):
                     raise
-                self._set_aside(turn, _why(exc))
+                self._set_aside(turn, why_failed(exc))
         return n
 
     def _set_aside(self, turn: TurnRecord, reason: str) -> None:
@@ -358,7 +332,7 @@ class LogWriter:
     async def _failed(self, exc: BaseException, batch: list[TurnRecord]) -> None:
         self.failures += 1
         self._put_back(batch)
-        why = _why(exc)
+        why = why_failed(exc)
         if self._db_error is None:
             log.error("the log database cannot be written (%s); %d turns kept%s, retrying",
                       why, self.backlog, " in the journal" if self._journal else " in memory")
@@ -386,4 +360,4 @@ class LogWriter:
         try:
             await journal.rewrite(lambda: self._inflight + self._pending)
         except OSError as exc:
-            log.warning("could not shrink the log journal (%s)", _why(exc))
+            log.warning("could not shrink the log journal (%s)", why_failed(exc))

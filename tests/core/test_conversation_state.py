@@ -156,7 +156,7 @@ async def test_a_slow_state_store_falls_back_to_the_cache(sqlite_url: str, timeo
 async def test_the_retention_purge_removes_old_conversation_states(sqlite_url: str) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from core.storage.repository import purge_before
+    from core.storage.retention import purge_before
 
     async with core_on(sqlite_url) as a:
         await a.handle(say("요즘 잠이 안 와요"))

@@ -22,9 +22,9 @@ from core.handoff.service import HandoffService
 from core.handoff.states import HandoffError
 from core.messages import IncomingMessage, ReplyKind
 from core.pipeline import Buddy
-from core.review.retention import purge_expired
 from core.storage.db import open_engine, session_factory
 from core.storage.models import AuditEvent, ContactAddress, Handoff, Message
+from core.storage.retention import purge_expired
 from core.storage.writer import LogWriter
 
 ADDRESS = "tg-chat-7350012345"

@@ -13,11 +13,13 @@ from review_fixtures import INJECTION, seed_log
 from sqlalchemy import func, select
 
 from core.review import charts
-from core.review import queries as q
-from core.review.queries import LogFilter, parse_when
-from core.review.retention import daily_purge_loop, purge_expired
+from core.review.filters import LogFilter, parse_when
+from core.review.views import EXPORT_FIELDS, Stats
+from core.storage import review_reads as q
 from core.storage.db import open_engine, session_factory
 from core.storage.models import AuditEvent, Feedback, Message
+from core.storage.retention import daily_purge_loop, purge_expired
+from core.storage.review_writes import mark_reviewed, relabel
 
 
 @pytest.fixture
@@ -93,9 +95,9 @@ async def test_crisis_queue_unreviewed_first_and_review_is_audited(log) -> None:
     assert [m.id for m in queue] == [mid] and queue[0].reviewed_at is None
     assert queue[0].signals == ("emergency:test",)
     async with sessions() as s, s.begin():
-        assert await q.mark_reviewed(s, mid, "admin") is True
+        assert await mark_reviewed(s, mid, "admin") is True
     async with sessions() as s, s.begin():
-        assert await q.mark_reviewed(s, mid, "admin") is False  # not audited twice
+        assert await mark_reviewed(s, mid, "admin") is False  # not audited twice
     async with sessions() as s:
         assert await q.count_unreviewed_crisis(s) == 0
         queue = await q.crisis_queue(s)
@@ -109,17 +111,17 @@ async def test_relabel_feeds_corrections_that_train_loads(log, tmp_path: Path) -
     vague = seeded.user_messages["vague"]
     labels = {"감정/외로움", "감정/불안", "감정/우울감"}
     async with sessions() as s, s.begin():
-        await q.relabel(s, vague, "감정/불안", "admin", allowed=labels)
-        view = await q.relabel(s, vague, "감정/우울감", "admin", allowed=labels)  # latest wins
+        await relabel(s, vague, "감정/불안", "admin", allowed=labels)
+        view = await relabel(s, vague, "감정/우울감", "admin", allowed=labels)  # latest wins
     assert view.corrected_category == "감정/우울감" and view.category == "감정/외로움"
     async with sessions() as s, s.begin():
         with pytest.raises(ValueError, match="label list"):
-            await q.relabel(s, vague, "없는/카테고리", "admin", allowed=labels)
+            await relabel(s, vague, "없는/카테고리", "admin", allowed=labels)
         bot_id = await s.scalar(select(Message.id).where(Message.role == "bot").limit(1))
         with pytest.raises(ValueError, match="users' text"):
-            await q.relabel(s, bot_id, "감정/불안", "admin", allowed=labels)
+            await relabel(s, bot_id, "감정/불안", "admin", allowed=labels)
         with pytest.raises(LookupError):
-            await q.relabel(s, "no-such-message", "감정/불안", "admin", allowed=labels)
+            await relabel(s, "no-such-message", "감정/불안", "admin", allowed=labels)
     async with sessions() as s:
         rows = await q.corrections_rows(s, LogFilter())
         assert await s.scalar(select(func.count()).select_from(Feedback)) == 2
@@ -158,7 +160,7 @@ async def test_export_rows_have_refs_not_keys(log) -> None:  # noqa: ANN001
     sessions, seeded = log
     async with sessions() as s:
         rows = await q.export_rows(s, LogFilter(platform="telegram"))
-    assert len(rows) == 6 and set(rows[0]) == set(q.EXPORT_FIELDS)
+    assert len(rows) == 6 and set(rows[0]) == set(EXPORT_FIELDS)
     dumped = json.dumps(rows, ensure_ascii=False)
     assert seeded.keys["telegram"] not in dumped  # the full HMAC key stays inside
     assert seeded.users["telegram"] in dumped
@@ -207,11 +209,11 @@ def test_parse_when_accepts_operator_forms() -> None:
 
 
 def test_charts_render_png_with_korean_font() -> None:
-    st = q.Stats(user_messages=3, categories=[("감정/불안", 2), ("증상/불면", 1)],
+    st = Stats(user_messages=3, categories=[("감정/불안", 2), ("증상/불면", 1)],
                  histogram=[1, 0, 0, 0, 0, 0, 0, 0, 2, 0],
                  per_day=[(datetime(2026, 5, 1).date(), 2), (datetime(2026, 5, 2).date(), 1)])
     for name in charts.CHART_NAMES:
         assert charts.render(name, st, threshold=0.3).startswith(b"\x89PNG")
-    assert charts.render("categories", q.Stats()).startswith(b"\x89PNG")  # empty log
+    assert charts.render("categories", Stats()).startswith(b"\x89PNG")  # empty log
     if shutil.which("fc-list") and Path("/usr/share/fonts/truetype/nanum").exists():
         assert charts.korean_font() is not None

@@ -16,10 +16,11 @@ from core.answers import AnswerBook
 from core.classify.base import FixedClassifier
 from core.messages import IncomingMessage, ReplyKind
 from core.pipeline import Buddy
-from core.review import queries as q
+from core.review.filters import LogFilter
 from core.safety import RiskLevel, assess
 from core.safety.hotlines import EMERGENCY, HOTLINES, SUICIDE_PREVENTION
 from core.safety.replies import crisis_reply, distress_line, urgent_reply
+from core.storage import review_reads as q
 from core.storage.writer import LogWriter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,7 +148,7 @@ async def test_the_turn_logs_its_level_and_the_crisis_queue_puts_the_highest_fir
     assert await writer.flush(timeout=10)
     async with writer.sessions() as s:
         queue = await q.crisis_queue(s)
-        rows = await q.export_rows(s, q.LogFilter())
+        rows = await q.export_rows(s, LogFilter())
     assert [m.risk_level for m in queue] == ["imminent", "plan", "ideation", "passive"]
     assert {r["text"]: r["risk_level"] for r in rows if r["role"] == "user"}["요즘 너무 힘들어"] == "distress"
 

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from core.storage.db import open_engine, session_factory
 from core.storage.models import Conversation, Message, User
 from core.storage.records import MessageRow, TurnRecord
-from core.storage.repository import delete_user, purge_before
-from core.storage.writer import LogWriter, write_turns
+from core.storage.retention import purge_before
+from core.storage.turns import write_turns
+from core.storage.users import delete_user
+from core.storage.writer import LogWriter
 
 
 def _turn(user: str = "u" * 64, conv: str | None = None, text: str = "요즘 잠이 안 와요",

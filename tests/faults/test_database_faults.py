@@ -27,7 +27,8 @@ from core.pipeline import Buddy
 from core.storage.db import open_engine, session_factory, upgrade_schema_async
 from core.storage.models import Message
 from core.storage.records import TurnRecord
-from core.storage.writer import LogWriter, write_turns
+from core.storage.turns import write_turns
+from core.storage.writer import LogWriter
 
 SLEEP_ANSWERS = ["잠이 오지 않는 밤은 길게 느껴지죠.", "요즘 잠들기가 많이 힘드시군요."]
 PLATFORM = "telegram"

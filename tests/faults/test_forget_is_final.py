@@ -22,9 +22,11 @@ from test_database_faults import SLEEP_ANSWERS, make_buddy
 
 from core.messages import IncomingMessage
 from core.storage.db import open_engine, session_factory
+from core.storage.forget import forget_user
 from core.storage.records import MessageRow, TurnRecord
-from core.storage.repository import delete_user
-from core.storage.writer import LogWriter, write_turns
+from core.storage.turns import write_turns
+from core.storage.users import delete_user
+from core.storage.writer import LogWriter
 
 SECRET = "비밀스러운 고민 이야기"
 
@@ -128,7 +130,8 @@ async def test_forget_answers_an_error_not_deleted_while_the_database_stays_lock
     lock.execute("BEGIN EXCLUSIVE")
     try:
         try:
-            await writer.forget(buddy.user_key("telegram", "u"), timeout=1.0)
+            await forget_user(writer.sessions, buddy.user_key("telegram", "u"), writer=writer,
+                              timeout=1.0)
         except StorageError:
             pass
         else:
@@ -161,7 +164,7 @@ async def test_tombstone_drops_late_writes_and_keeps_later_ones(db_url: str) -> 
 async def test_a_retention_purge_leaves_no_purged_text_in_the_file_or_wal(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    from core.review.retention import purge_expired
+    from core.storage.retention import purge_expired
 
     db = tmp_path / "log.db"
     engine = open_engine(sqlite_url)

@@ -1,7 +1,9 @@
-"""Small async queries on the conversation log, each taking a session.
+"""Users of the conversation log: finding a pseudonymous key, forgetting a user (with the
+tombstone that keeps them forgotten), and reading tombstones. Each function takes a
+session; the caller owns the transaction.
 
-Log review (``core/review``) builds on these; the pipeline only writes through the
-:class:`~core.storage.writer.LogWriter`.
+:func:`core.storage.forget.forget_user` is the whole ``/forget`` (writer queue, delete,
+scrub); :func:`delete_user` is its database part.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.storage.handoff import forget_handoff, purge_handoffs_before
+from core.storage.handoff import forget_handoff
 from core.storage.models import (
-    AuditEvent,
     Conversation,
     DialogueStateRow,
     Feedback,
@@ -22,6 +23,7 @@ from core.storage.models import (
     Message,
     User,
 )
+from core.storage.utc import as_utc
 
 
 async def find_user_keys(session: AsyncSession, ref: str) -> list[str]:
@@ -59,24 +61,6 @@ async def delete_user(
     return int(n)
 
 
-async def purge_before(session: AsyncSession, cutoff: datetime) -> int:
-    """Delete conversations whose last message is older than ``cutoff`` (and open
-    conversation states silent since then); returns messages."""
-    old = select(Conversation.id).where(Conversation.last_message_at < cutoff)
-    old_msgs = select(Message.id).where(Message.conversation_id.in_(old))
-    n = await session.scalar(select(func.count()).select_from(old_msgs.subquery())) or 0
-    await session.execute(delete(Feedback).where(Feedback.message_id.in_(old_msgs)))
-    await session.execute(delete(Message).where(Message.conversation_id.in_(old)))
-    await session.execute(delete(Conversation).where(Conversation.id.in_(old)))
-    await session.execute(delete(DialogueStateRow).where(DialogueStateRow.last_at < cutoff))
-    await purge_handoffs_before(session, cutoff)
-    orphans = select(User.id).where(~User.id.in_(select(Conversation.user_id)))
-    await session.execute(delete(User).where(User.id.in_(orphans)))
-    # a tombstone older than the retention period guards nothing the purge would keep
-    await session.execute(delete(ForgottenUser).where(ForgottenUser.forgotten_at < cutoff))
-    return int(n)
-
-
 async def forgotten_since(session: AsyncSession, user_keys: Iterable[str]) -> dict[str, datetime]:
     """When each of ``user_keys`` that asked to be forgotten did so (UTC)."""
     keys = list(set(user_keys))
@@ -88,18 +72,5 @@ async def forgotten_since(session: AsyncSession, user_keys: Iterable[str]) -> di
     return {key: as_utc(at) for key, at in rows.all()}
 
 
-def as_utc(at: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at
-
-
 async def count_messages(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(Message)) or 0)
-
-
-async def record_audit(
-    session: AsyncSession, actor: str, action: str, target: str | None = None,
-    detail: str | None = None,
-) -> None:
-    """Record an operator action; never put message text or raw ids in ``detail``."""
-    session.add(AuditEvent(actor=actor, action=action, target=target, detail=detail))

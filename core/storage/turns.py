@@ -1,4 +1,8 @@
-"""Writing a batch of turns into the database: one executemany per table and kind."""
+"""Writing turns into the database: one executemany per table and kind.
+
+The only way turns (users, conversations, messages) get into the log; the log writer
+(``core.storage.writer``) calls :func:`write_turns` in its own transaction per batch.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.storage.models import Conversation, Message, User
 from core.storage.records import TurnRecord
-from core.storage.repository import as_utc, forgotten_since
+from core.storage.users import forgotten_since
+from core.storage.utc import as_utc
 
 
 async def write_turns(
