@@ -55,6 +55,14 @@ def load_configured_model(settings: Settings, model_dir: Path | None = None) -> 
     return LoadedModel(Path(folder), classifier, read_answers(Path(folder)))
 
 
+def operator_group_wanted(settings: Settings) -> bool:
+    """The Telegram alert chat is also the operators' group (alerts with a "Take" button,
+    replies to users): alerts go there, handoff has a key, operators have accounts."""
+    return bool(settings.alert_telegram_chat_id
+                and (settings.alert_telegram_token or settings.telegram_token)
+                and settings.handoff_key and settings.operator_telegram_ids.strip())
+
+
 def build_alerts(settings: Settings) -> OperatorAlerts | None:
     """Operator crisis alerts, or None when no destination is configured."""
     token = settings.alert_telegram_token or settings.telegram_token
@@ -72,6 +80,7 @@ def build_alerts(settings: Settings) -> OperatorAlerts | None:
         telegram_chat_id=chat,
         discord_webhook_url=discord.get_secret_value() if discord else None,
         webhook_url=hook.get_secret_value() if hook else None,
+        take_button=operator_group_wanted(settings),
     )
 
 

@@ -127,6 +127,10 @@ class Settings(BaseSettings):
         15, ge=1, description="A held conversation with no operator activity this long is "
         "handed back to Buddy, with a notice to the user.",
     )
+    operator_telegram_ids: str = Field(
+        "", description="Operators' own Telegram accounts for the operators' group "
+        "(ALERT_TELEGRAM_CHAT_ID): name:account_id,name2:account_id; names from OPERATORS.",
+    )
     # --- adapters ---------------------------------------------------------------------
     web_host: str = Field("127.0.0.1", description="Web chat / API bind address.")
     web_port: int = Field(8000, ge=0, le=65535, description="Web port; 0 picks a free one.")
@@ -227,6 +231,12 @@ class Settings(BaseSettings):
         _as_value_error(self.operator_tokens)
         return self
 
+    @model_validator(mode="after")
+    def _operator_accounts_readable(self) -> Settings:
+        """OPERATOR_TELEGRAM_IDS must name operators of OPERATORS, one account each."""
+        _as_value_error(self.operator_telegram_accounts)
+        return self
+
     @field_validator("trusted_proxies", mode="after")
     @classmethod
     def _proxies_are_addresses(cls, value: str) -> str:
@@ -276,6 +286,12 @@ class Settings(BaseSettings):
 
         admin = self.admin_token.get_secret_value() if self.admin_token else None
         return parse_operators(self.operators, admin)
+
+    def operator_telegram_accounts(self) -> dict[int, str]:
+        """``{Telegram account id: operator name}`` from OPERATOR_TELEGRAM_IDS."""
+        from core.handoff.operators import parse_operator_accounts
+
+        return parse_operator_accounts(self.operator_telegram_ids, self.operator_tokens())
 
     def pseudonym_key(self) -> bytes:
         """The HMAC key; generated once into ``var_dir`` when none is configured.

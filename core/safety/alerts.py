@@ -2,7 +2,8 @@
 
 An alert says only that a crisis was flagged, for which pseudonymous user reference, on
 which platform, when, and which detector signals fired. It never carries a raw platform id
-or the message text. Sending runs in background tasks with retries and backoff, so a slow
+or the message text. With ``take_button`` the Telegram alert has a "Take" button for the
+operators' group (:mod:`bot.telegram_operators`). Sending runs in background tasks with retries and backoff, so a slow
 or broken alert target can never delay or break the reply to the person in crisis.
 
 Note for entry points: httpx logs request URLs at INFO, and a Telegram URL contains the bot
@@ -23,6 +24,9 @@ import httpx
 log = logging.getLogger(__name__)
 
 TELEGRAM_API = "https://api.telegram.org"
+#: the operators' group's button under a Telegram alert (``bot.telegram_operators``)
+TAKE_LABEL = "대화 맡기 / Take"
+TAKE_PREFIX = "take:"  # callback data: the prefix and the pseudonymous user reference
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -48,6 +52,13 @@ def alert_text(event: dict[str, Any]) -> str:
     )
 
 
+def take_markup(event: dict[str, Any]) -> dict[str, Any]:
+    """The "Take" button for the operators' group: its data carries only the pseudonymous
+    reference (the bot that handles the press looks the conversation up)."""
+    data = TAKE_PREFIX + event["user_ref"]
+    return {"reply_markup": {"inline_keyboard": [[{"text": TAKE_LABEL, "callback_data": data}]]}}
+
+
 class OperatorAlerts:
     """Sends crisis alerts to every configured target; does nothing when none is set."""
 
@@ -63,6 +74,7 @@ class OperatorAlerts:
         backoff_s: float = 1.0,
         timeout_s: float = 10.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        take_button: bool = False,
     ) -> None:
         self._targets: list[_Target] = []
         if telegram_token and telegram_chat_id:
@@ -72,7 +84,8 @@ class OperatorAlerts:
                 _Target(
                     "telegram",
                     f"{base}/bot{telegram_token}/sendMessage",
-                    lambda e: {"chat_id": chat_id, "text": alert_text(e)},
+                    lambda e: {"chat_id": chat_id, "text": alert_text(e),
+                               **(take_markup(e) if take_button else {})},
                 )
             )
         if discord_webhook_url:

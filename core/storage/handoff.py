@@ -233,3 +233,15 @@ async def log_operator_turn(
 
 async def count_addresses(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.count()).select_from(ContactAddress)) or 0)
+
+
+async def conversation_of_ref(session: AsyncSession, user_ref: str) -> str | None:
+    """The open conversation of the user whose pseudonymous reference is ``user_ref`` (what
+    an alert shows), found through the sealed address; None when the user cannot be reached
+    or the reference is ambiguous (two keys sharing the prefix: take it in /admin)."""
+    if not user_ref or not all(c in "0123456789abcdef" for c in user_ref):
+        return None
+    found = list(await session.scalars(
+        select(ContactAddress.conversation_id)
+        .where(ContactAddress.user_key.startswith(user_ref, autoescape=True)).limit(2)))
+    return found[0] if len(found) == 1 else None
