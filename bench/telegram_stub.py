@@ -10,7 +10,9 @@ does), records every call the bot makes in :attr:`TelegramStub.calls`, and can m
 on purpose: answer 429 with ``retry_after`` (the request is *not* processed, as Telegram
 guarantees), or accept a message and answer too late (the request *is* processed, the
 client times out). Only what Buddy uses is implemented: ``getMe``, ``getUpdates``,
-``sendMessage``, ``editMessageText``; every other method is recorded and answered ``true``.
+``sendMessage``, ``editMessageText``, ``getChat``, ``createForumTopic`` (groups and forum
+topics for the operators' group: :meth:`TelegramStub.group`, :meth:`~TelegramStub.reply`,
+:meth:`~TelegramStub.in_topic`); every other method is recorded and answered ``true``.
 
 Usage::
 
@@ -156,13 +158,47 @@ class TelegramStub:
 
     def press(self, user_id: int, sent: Call, data: str) -> dict[str, Any]:
         """Queue a callback query: ``user_id`` pressed the button ``data`` under ``sent``."""
-        chat = self.chats[int(sent.params["chat_id"])]
-        message = {"message_id": sent.params["_message_id"], "date": int(time.time()),
-                   "chat": chat, "from": BOT_USER, "text": sent.params["text"]}
+        message = self.bot_message(sent)
         user = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
         return self.push({"callback_query": {
             "id": f"cq-{next(self._update_ids)}", "from": user, "chat_instance": "ci",
             "data": data, "message": message}})
+
+    def group(self, chat_id: int, title: str = "상담팀", forum: bool = False) -> dict[str, Any]:
+        """Make ``chat_id`` a supergroup the bot is in (a forum with topics when ``forum``)."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title, "is_forum": forum}
+        self.chats[chat_id] = chat
+        return chat
+
+    def bot_message(self, sent: Call) -> dict[str, Any]:
+        """The message the bot sent with ``sent``, as Telegram quotes it in a reply."""
+        chat = self.chats[int(sent.params["chat_id"])]
+        message = {"message_id": sent.params["_message_id"], "date": int(time.time()),
+                   "chat": chat, "from": BOT_USER, "text": sent.params.get("text", "")}
+        if sent.params.get("message_thread_id"):
+            message["message_thread_id"] = int(sent.params["message_thread_id"])
+        return message
+
+    def reply(self, user_id: int, to: Call, text: str) -> dict[str, Any]:
+        """Queue ``user_id``'s reply to the bot's message ``to`` in its chat (and topic);
+        ``/command`` texts carry the bot_command entity."""
+        quoted = self.bot_message(to)
+        fields: dict[str, Any] = {"reply_to_message": quoted}
+        if "message_thread_id" in quoted:
+            fields |= {"message_thread_id": quoted["message_thread_id"],
+                       "is_topic_message": True}
+        if text.startswith("/"):
+            fields["entities"] = [{"type": "bot_command", "offset": 0,
+                                   "length": len(text.split()[0])}]
+        return self.message(user_id, chat=quoted["chat"], text=text, **fields)
+
+    def in_topic(self, user_id: int, chat_id: int, thread_id: int, text: str) -> dict[str, Any]:
+        """Queue a plain message (not a reply) that ``user_id`` wrote in a forum topic."""
+        fields: dict[str, Any] = {"message_thread_id": thread_id, "is_topic_message": True}
+        if text.startswith("/"):
+            fields["entities"] = [{"type": "bot_command", "offset": 0,
+                                   "length": len(text.split()[0])}]
+        return self.message(user_id, chat=self.chats[chat_id], text=text, **fields)
 
     # --- test side: reading -----------------------------------------------------------
     def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
@@ -222,9 +258,19 @@ class TelegramStub:
             params["_message_id"] = message_id
             self.calls.append(Call(method, params))
             chat = self.chats.get(chat_id, {"id": chat_id, "type": "private"})
-            return {"message_id": message_id, "date": int(time.time()), "chat": chat,
+            sent = {"message_id": message_id, "date": int(time.time()), "chat": chat,
                     "from": BOT_USER, "text": params.get("text", "")}
+            if params.get("message_thread_id"):
+                sent |= {"message_thread_id": int(params["message_thread_id"]),
+                         "is_topic_message": True}
+            return sent
         self.calls.append(Call(method, params))
+        if key == "getchat":
+            chat_id = int(params["chat_id"])
+            return self.chats.get(chat_id, {"id": chat_id, "type": "private"})
+        if key == "createforumtopic":
+            return {"message_thread_id": next(self._message_ids), "name": params["name"],
+                    "icon_color": 7322096}
         if key == "getwebhookinfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True  # sendChatAction, setMyCommands, deleteWebhook, setWebhook, answer...

@@ -44,9 +44,11 @@ def build_channels(settings: Settings) -> list[Channel]:
     registered, and stop last). A channel without its token reports itself off."""
     from bot.discord_channel import DiscordChannel
     from bot.telegram_channel import TelegramChannel
+    from bot.telegram_operators import TelegramOperators
     from bot.web.channel import WebChannel
 
-    return [WebChannel(), TelegramChannel(settings), DiscordChannel()]
+    telegram = TelegramChannel(settings)  # the operators' group may share its bot: after it
+    return [WebChannel(), telegram, DiscordChannel(), TelegramOperators(settings, telegram)]
 
 
 def _why(exc: BaseException) -> str:
