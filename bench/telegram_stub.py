@@ -265,9 +265,14 @@ class TelegramStub:
                          "is_topic_message": True}
             return sent
         self.calls.append(Call(method, params))
-        if key == "getchat":
+        if key == "getchat":  # a ChatFullInfo: the chat and the fields it requires
             chat_id = int(params["chat_id"])
-            return self.chats.get(chat_id, {"id": chat_id, "type": "private"})
+            return {**self.chats.get(chat_id, {"id": chat_id, "type": "private"}),
+                    "accent_color_id": 0, "max_reaction_count": 11,
+                    "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                            "unique_gifts": False,
+                                            "premium_subscription": False,
+                                            "gifts_from_channels": False}}
         if key == "createforumtopic":
             return {"message_thread_id": next(self._message_ids), "name": params["name"],
                     "icon_color": 7322096}
