@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from telegram_stub import TOKEN, Call, TelegramStub
 
@@ -223,3 +224,37 @@ async def test_a_forum_group_gets_a_topic_per_conversation(forum_desk: Desk) -> 
     desk.stub.in_topic(KIM, GROUP, thread_id, "/handback")
     await desk.stub.wait_sent(USER, 4)
     assert desk.to_user()[3] == texts.RETURNED
+
+
+async def test_without_operator_accounts_the_group_is_off_and_says_what_to_set() -> None:
+    settings = Settings(_env_file=None, alert_telegram_chat_id=str(GROUP),  # type: ignore[call-arg]
+                        telegram_token=TOKEN, handoff_key=new_key())
+    buddy = Buddy(classifier=FixedClassifier({}, default="일반대화"),
+                  answers=AnswerBook({"일반대화": [ANSWER]}), pseudonym_secret=b"x")
+    status = await TelegramOperators(settings).start(buddy, settings)
+    assert not status.running and "OPERATOR_TELEGRAM_IDS" in status.detail
+
+
+async def test_a_separate_alerts_bot_polls_by_itself(sqlite_url: str) -> None:
+    """ALERT_TELEGRAM_TOKEN without the users' bot: the group still answers its buttons."""
+    async with TelegramStub.running() as stub:
+        settings = settings_for(stub).model_copy(update={
+            "alert_telegram_token": SecretStr(TOKEN), "telegram_token": None})
+        engine = open_engine(sqlite_url)
+        buddy = Buddy(classifier=FixedClassifier({}, default="일반대화"),
+                      answers=AnswerBook({"일반대화": [ANSWER]}), pseudonym_secret=b"x",
+                      handoff=HandoffService.from_settings(settings, session_factory(engine)))
+        operators = TelegramOperators(settings, poll_timeout=1)
+        status = await operators.start(buddy, settings)
+        assert status.running and "its own bot" in status.detail
+        alerts = build_alerts(settings)
+        assert alerts is not None
+        await alerts.send("0123456789ab", "web", ("phrase:죽고싶",), "ideation")
+        (alert,) = await stub.wait_sent(GROUP)
+        await Desk(stub, buddy, Path()).press_take(KIM, alert)
+        await stub.wait_for(lambda: bool(stub.sent(method="answerCallbackQuery")))
+        (answer,) = stub.sent(method="answerCallbackQuery")
+        assert "쓸 수 없습니다" in answer.params["text"]  # no such user now: said, not crashed
+        await operators.stop()
+        await alerts.aclose()
+        await engine.dispose()

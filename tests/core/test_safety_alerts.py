@@ -117,3 +117,37 @@ async def test_no_target_configured_sends_nothing(stand_in: StandIn) -> None:
     await alerts.send("u-1", "telegram", ())
     await alerts.aclose()
     assert stand_in.requests == []
+
+
+async def test_telegram_alert_has_a_take_button_only_for_an_operators_group(
+    stand_in: StandIn,
+) -> None:
+    """The button carries the pseudonymous reference only; without the group, no button."""
+    for take_button in (True, False):
+        alerts = OperatorAlerts(telegram_token="123:SECRET", telegram_chat_id="-100777",
+                                telegram_base_url=stand_in.url, take_button=take_button)
+        await alerts.send("3f9a00c1d2e4", "telegram", ("phrase:죽고싶",), "ideation")
+        await alerts.aclose()
+    with_button, without = (body for _, body in stand_in.requests)
+    [[button]] = with_button["reply_markup"]["inline_keyboard"]
+    assert button == {"text": "대화 맡기 / Take", "callback_data": "take:3f9a00c1d2e4"}
+    assert "reply_markup" not in without
+
+
+async def test_serve_puts_the_button_only_under_alerts_to_a_set_up_operators_group(
+    stand_in: StandIn,
+) -> None:
+    from core.app import build_alerts
+    from core.config import Settings
+    from core.handoff.crypto import new_key
+
+    group = {"_env_file": None, "telegram_token": "123:SECRET", "handoff_key": new_key(),
+             "telegram_base_url": f"{stand_in.url}/bot", "alert_telegram_chat_id": "-100777",
+             "operators": "kim:" + "k" * 32}
+    for ids in ("kim:4242", ""):  # with and without OPERATOR_TELEGRAM_IDS
+        alerts = build_alerts(Settings(**group, operator_telegram_ids=ids))
+        assert alerts is not None
+        await alerts.send("3f9a00c1d2e4", "telegram", ("phrase:죽고싶",), "ideation")
+        await alerts.aclose()
+    with_ids, without = (body for _, body in stand_in.requests)
+    assert "reply_markup" in with_ids and "reply_markup" not in without
