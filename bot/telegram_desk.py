@@ -80,6 +80,9 @@ NOT_HELD = ("이 대화는 지금 맡은 사람이 없어 전하지 않았습니
             "맡기'를 누르세요. No one holds it now: not sent.")
 WHICH_ONE = ("어느 대화인지 알 수 없습니다: 대화 스레드의 메시지에 답장으로 /handback 을 "
              "보내 주세요. Reply to a thread message with /handback.")
+NO_THREAD = ("이 메시지는 열린 대화 스레드가 아니라서 사용자에게 전하지 않았습니다. 알림의 "
+             "'대화 맡기'를 누르세요 (이미 맡은 대화면 스레드를 다시 엽니다). Not an open "
+             "conversation thread: not sent; press Take on the alert.")
 FAILED = "처리하지 못했습니다. 잠시 후 다시 하거나 /admin을 쓰세요. / Failed; try again or use /admin."
 HEAD = ("🤝 {operator} 님이 대화 {ref}을(를) 맡았습니다.\n{how} 끝나면 /handback 또는 아래 버튼.\n"
         "(버디는 위기 신호에 상담전화 안내만 보냅니다. / {operator} holds {ref}; {how_en})")
@@ -186,7 +189,9 @@ class OperatorDesk:
         assert message is not None and message.text is not None
         conversation = self._conversation_of(message)
         if conversation is None:
-            return  # operators talking among themselves
+            if self._to_the_bot(message):  # an alert, or a thread from before a restart
+                await self._say(message, NO_THREAD)
+            return  # otherwise operators talking among themselves
         operator = self.accounts.get(message.from_user.id) if message.from_user else None
         if operator is None:
             await self._say(message, NOT_OPERATOR_REPLY)
@@ -331,6 +336,10 @@ class OperatorDesk:
         return self._by_message.get(quoted.message_id) if quoted is not None else None
 
     # --- small helpers --------------------------------------------------------------------
+    def _to_the_bot(self, message: Message) -> bool:
+        quoted = message.reply_to_message
+        return bool(quoted and quoted.from_user and quoted.from_user.id == self.bot.id)
+
     def _in_group(self, message: object) -> bool:
         return isinstance(message, Message) and message.chat.id == self.chat_id
 

@@ -184,6 +184,10 @@ async def test_an_unmapped_account_is_refused_and_nothing_happens(desk: Desk) ->
     row = await desk.handoff()
     assert row is None or row.state != "held"
 
+    desk.stub.reply(KIM, alert, "제가 볼게요")  # a reply to the alert is not a thread
+    assert "스레드가 아니라서" in (await desk.group_line(2)).params["text"]
+    assert len(desk.to_user()) == 1
+
 
 async def test_two_operators_press_take_one_holds_the_other_is_told_who(desk: Desk) -> None:
     alert = await desk.alert()
