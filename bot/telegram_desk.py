@@ -48,6 +48,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import telegram_desk_texts as say
 from bot.splitting import split_message
 from bot.telegram_send import TEXT_LIMIT, call_with_retry
 from core.handoff import lookup
@@ -63,40 +64,6 @@ Context = ContextTypes.DEFAULT_TYPE
 BACK_PREFIX = "back:"  # callback data: the prefix and the conversation id
 BACK_LABEL = "버디에게 돌려주기 / Hand back"
 REMEMBERED_MESSAGES = 10_000  # thread messages a reply can point at (oldest forgotten)
-
-# --- what operators read (Korean first, English after) ------------------------------------
-NOT_OPERATOR = ("이 텔레그램 계정은 운영자로 등록되어 있지 않아 아무것도 하지 않았습니다. "
-                "관리자에게 OPERATOR_TELEGRAM_IDS에 이름:{account} 추가를 요청하세요. "
-                "Not an operator account; nothing was done.")
-NOT_OPERATOR_REPLY = ("등록된 운영자 계정이 아니어서 사용자에게 전하지 않았습니다 "
-                      "(OPERATOR_TELEGRAM_IDS). Not an operator account: not sent.")
-UNREACHABLE = ("이 사용자에게는 지금 쓸 수 없습니다 (대화가 끝났거나 기록이 삭제됨). /admin에서 "
-               "확인하세요. The user cannot be reached now.")
-TAKEN = "맡았습니다. 스레드에서 답장하세요. / Taken: reply in the thread."
-ALREADY_YOURS = "이미 맡고 있는 대화입니다. / You already hold it."
-HELD_BY = ("다른 운영자({holder})가 맡고 있는 대화라서 전하지 않았습니다. "
-           "Held by {holder}: not sent.")
-NOT_HELD = ("이 대화는 지금 맡은 사람이 없어 전하지 않았습니다. 다시 맡으려면 알림의 '대화 "
-            "맡기'를 누르세요. No one holds it now: not sent.")
-WHICH_ONE = ("어느 대화인지 알 수 없습니다: 대화 스레드의 메시지에 답장으로 /handback 을 "
-             "보내 주세요. Reply to a thread message with /handback.")
-NO_THREAD = ("이 메시지는 열린 대화 스레드가 아니라서 사용자에게 전하지 않았습니다. 알림의 "
-             "'대화 맡기'를 누르세요 (이미 맡은 대화면 스레드를 다시 엽니다). Not an open "
-             "conversation thread: not sent; press Take on the alert.")
-FAILED = "처리하지 못했습니다. 잠시 후 다시 하거나 /admin을 쓰세요. / Failed; try again or use /admin."
-HEAD = ("🤝 {operator} 님이 대화 {ref}을(를) 맡았습니다.\n{how} 끝나면 /handback 또는 아래 버튼.\n"
-        "(버디는 위기 신호에 상담전화 안내만 보냅니다. / {operator} holds {ref}; {how_en})")
-HOW_TOPIC = ("이 토픽에 쓰는 글은 사용자에게 그대로 전해집니다.",
-             "write in this topic to reach the user.")
-HOW_REPLY = ("이 메시지나 아래 메시지에 답장하면 사용자에게 그대로 전해집니다.",
-             "reply to this thread to reach the user.")
-FROM_USER = "👤 {ref}{flag}:\n{text}"
-CRISIS_FLAG = " ⚠️ 위기 신호"
-FROM_BUDDY = "🤖 버디가 위기 안내를 보냈습니다:\n{text}"
-FROM_DASHBOARD = "🧑‍⚕️ /admin에서 보낸 글:\n{text}"
-RETURNED = "↩️ 버디에게 돌려주었습니다. 사용자는 안내를 받았습니다. / Handed back to Buddy."
-TIMED_OUT = "⏱ 운영자 활동이 없어 버디에게 돌아갔습니다. / Handed back after idle time."
-
 
 @dataclass
 class Thread:
@@ -155,12 +122,12 @@ class OperatorDesk:
             return
         operator = self.accounts.get(query.from_user.id)
         if operator is None:
-            await _answer(query, NOT_OPERATOR.format(account=query.from_user.id), alert=True)
+            await _answer(query, say.NOT_OPERATOR.format(account=query.from_user.id), alert=True)
             return
         ref = query.data.removeprefix(TAKE_PREFIX)
         conversation = await lookup.conversation_for_ref(self.service.sessions, ref)
         if conversation is None:
-            await _answer(query, UNREACHABLE, alert=True)
+            await _answer(query, say.UNREACHABLE, alert=True)
             return
         subscription = self.service.feed.subscribe(conversation)  # before the user can write
         try:
@@ -171,7 +138,7 @@ class OperatorDesk:
                 await _answer(query, str(exc), alert=True)
                 return
             if conversation in self.threads:
-                await _answer(query, ALREADY_YOURS)
+                await _answer(query, say.ALREADY_YOURS)
                 return
             subscription = self.service.feed.subscribe(conversation)  # reopen after a restart
         try:
@@ -181,7 +148,7 @@ class OperatorDesk:
             raise
         thread.relay = asyncio.create_task(self._relay(thread, subscription),
                                            name=f"operators-relay-{ref}")
-        await _answer(query, TAKEN)
+        await _answer(query, say.TAKEN)
 
     async def on_reply(self, update: Update, context: Context) -> None:
         """A message in a thread: the holder's goes to the user; anyone else is refused."""
@@ -190,11 +157,11 @@ class OperatorDesk:
         conversation = self._conversation_of(message)
         if conversation is None:
             if self._to_the_bot(message):  # an alert, or a thread from before a restart
-                await self._say(message, NO_THREAD)
+                await self._say(message, say.NO_THREAD)
             return  # otherwise operators talking among themselves
         operator = self.accounts.get(message.from_user.id) if message.from_user else None
         if operator is None:
-            await self._say(message, NOT_OPERATOR_REPLY)
+            await self._say(message, say.NOT_OPERATOR_REPLY)
             return
         text = message.text.strip()
         self._sent_here.setdefault(conversation, []).append(text)
@@ -212,11 +179,11 @@ class OperatorDesk:
         assert message is not None
         conversation = self._conversation_of(message)
         if conversation is None:
-            await self._say(message, WHICH_ONE)
+            await self._say(message, say.WHICH_ONE)
             return
         operator = self.accounts.get(message.from_user.id) if message.from_user else None
         if operator is None:
-            await self._say(message, NOT_OPERATOR_REPLY)
+            await self._say(message, say.NOT_OPERATOR_REPLY)
             return
         try:
             await self.service.hand_back(operator, conversation)
@@ -229,7 +196,7 @@ class OperatorDesk:
         assert query is not None and query.data is not None
         operator = self.accounts.get(query.from_user.id)
         if not self._in_group(query.message) or operator is None:
-            await _answer(query, NOT_OPERATOR.format(account=query.from_user.id), alert=True)
+            await _answer(query, say.NOT_OPERATOR.format(account=query.from_user.id), alert=True)
             return
         conversation = query.data.removeprefix(BACK_PREFIX)
         try:
@@ -252,11 +219,11 @@ class OperatorDesk:
                 what="createForumTopic", idempotent=False)
             topic = created.message_thread_id
             self._topics[topic] = conversation
-        how, how_en = HOW_TOPIC if topic is not None else HOW_REPLY
+        how, how_en = say.HOW_TOPIC if topic is not None else say.HOW_REPLY
         thread = Thread(conversation, ref, operator, head=0, topic=topic)
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(BACK_LABEL, callback_data=BACK_PREFIX + conversation)]])
-        head = await self._post(thread, HEAD.format(operator=operator, ref=ref, how=how,
+        head = await self._post(thread, say.HEAD.format(operator=operator, ref=ref, how=how,
                                                     how_en=how_en), markup)
         thread.head = head.message_id
         self.threads[conversation] = thread
@@ -284,20 +251,20 @@ class OperatorDesk:
     def _line(self, thread: Thread, event: LiveEvent) -> tuple[str, bool]:
         """What the group shows for one live event, and whether the hold has ended."""
         if event.role == "user":
-            flag = CRISIS_FLAG if event.crisis else ""
-            return FROM_USER.format(ref=thread.user_ref, flag=flag, text=event.text), False
+            flag = say.CRISIS_FLAG if event.crisis else ""
+            return say.FROM_USER.format(ref=thread.user_ref, flag=flag, text=event.text), False
         if event.role == "bot":
-            return FROM_BUDDY.format(text=event.text), False
+            return say.FROM_BUDDY.format(text=event.text), False
         if event.role == "operator":
             mine = self._sent_here.get(thread.conversation_id, [])
             if event.text in mine:  # written here: the operator already sees it
                 mine.remove(event.text)
                 return "", False
-            return FROM_DASHBOARD.format(text=event.text), False
+            return say.FROM_DASHBOARD.format(text=event.text), False
         if event.text == user_texts.RETURNED:
-            return RETURNED, True
+            return say.RETURNED, True
         if event.text == user_texts.TIMED_OUT:
-            return TIMED_OUT, True
+            return say.TIMED_OUT, True
         return "", False  # "a person joined": the head message already says so
 
     async def _post(self, thread: Thread, text: str,
@@ -347,9 +314,9 @@ class OperatorDesk:
         """Why an operator's reply or hand-back did nothing, as precisely as we know."""
         holder = await lookup.holder(self.service.sessions, conversation)
         if holder is None:
-            return NOT_HELD
+            return say.NOT_HELD
         if holder != operator:
-            return HELD_BY.format(holder=holder)
+            return say.HELD_BY.format(holder=holder)
         return str(exc)  # their own hold, but the platform refused: the service says why
 
     async def _say(self, message: Message, text: str) -> None:
@@ -385,9 +352,9 @@ class OperatorDesk:
             except Exception:
                 log.exception("operators' group: %s failed", handler.__name__)
                 if update.callback_query is not None:
-                    await _answer(update.callback_query, FAILED, alert=True)
+                    await _answer(update.callback_query, say.FAILED, alert=True)
                 elif update.message is not None:
-                    await self._say(update.message, FAILED)
+                    await self._say(update.message, say.FAILED)
             raise ApplicationHandlerStop
 
         return run
