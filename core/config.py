@@ -331,4 +331,6 @@ def load_settings(**overrides: object) -> Settings:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
         )
-        raise ConfigError(f"Invalid settings ({problems}). Check .env or the environment.") from exc
+        # from None: pydantic's own error repeats every input (tokens too), and a chained
+        # traceback would carry it into logs
+        raise ConfigError(f"Invalid settings ({problems}). Check .env or the environment.") from None

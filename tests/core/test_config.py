@@ -52,3 +52,20 @@ def test_generated_pseudonym_key_is_stable_and_private(tmp_path: Path) -> None:
 def test_default_database_is_sqlite_under_var(tmp_path: Path) -> None:
     s = load_settings(BUDDY_VAR_DIR=tmp_path)
     assert s.resolved_database_url == f"sqlite+aiosqlite:///{tmp_path}/buddy.db"
+
+
+def test_an_invalid_setting_never_carries_the_secrets_into_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A wrong value is named; tokens set beside it appear nowhere in the error or its chain
+    (a logged traceback would otherwise print pydantic's echo of every input)."""
+    import traceback
+
+    secret = "987654:VERY-SECRET-TOKEN-do-not-log"
+    monkeypatch.setenv("TELEGRAM_TOKEN", secret)
+    monkeypatch.setenv("WEB_PORT", "not-a-port")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "WEB_PORT" in shown
+    assert secret not in shown and "VERY-SECRET" not in shown
