@@ -70,4 +70,5 @@ def test_an_invalid_setting_never_carries_the_secrets_into_a_traceback(
         load_settings()
     shown = "".join(traceback.format_exception(caught.value))
     assert "OPERATOR_TELEGRAM_IDS" in shown
-    assert secret not in shown and "VERY-SECRET" not in shown
+    # pydantic shortens long inputs in the middle: no piece of the token may show
+    assert not any(secret[i:i + 8] in shown for i in range(len(secret) - 7))
