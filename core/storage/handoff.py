@@ -74,6 +74,28 @@ async def handoff_row(session: AsyncSession, user_key: str) -> Handoff | None:
     return await session.get(Handoff, user_key)
 
 
+async def handoffs_of_conversations(
+    session: AsyncSession, conversation_ids: list[str]
+) -> dict[str, Handoff]:
+    """The handoff row of each conversation's user, keyed by the conversation id asked
+    (for /admin: the state beside a transcript or a crisis message)."""
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(
+        select(Conversation.id, Handoff)
+        .join(Handoff, Handoff.user_key == Conversation.user_id)
+        .where(Conversation.id.in_(set(conversation_ids))))
+    return {str(conv): row for conv, row in rows.all()}
+
+
+async def queued_handoffs(session: AsyncSession, limit: int = 100) -> list[Handoff]:
+    """Users waiting for a person, who asked first first (/admin's queued list)."""
+    rows = await session.scalars(
+        select(Handoff).where(Handoff.state == HandoffState.QUEUED.value)
+        .order_by(Handoff.requested_at).limit(limit))
+    return list(rows)
+
+
 async def handoff_state(session: AsyncSession, user_key: str) -> HandoffState:
     state = await session.scalar(select(Handoff.state).where(Handoff.user_key == user_key))
     return HandoffState(state) if state else HandoffState.NONE
