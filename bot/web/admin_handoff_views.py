@@ -16,9 +16,7 @@ from collections.abc import Sequence
 from bot.web.admin_auth import PREFIX
 from bot.web.admin_html import Html, join, tpl
 from bot.web.admin_views import Clock
-from core.handoff.states import HandoffState
-from core.pseudonym import user_ref
-from core.storage.models import Handoff
+from core.handoff.states import HandoffState, HandoffView
 
 MAX_OPERATOR_TEXT = 4000  # one message; the form limit (16 KiB) holds it in any script
 
@@ -34,9 +32,9 @@ def _form(action: str, csrf: str, next_url: str, inner: Html, cls: str = "inline
         cls=cls, action=action, csrf=csrf, next=next_url, inner=inner)
 
 
-def state_line(row: Handoff | None, me: str, clock: Clock) -> Html:
+def state_line(row: HandoffView | None, me: str, clock: Clock) -> Html:
     """Where the conversation stands, in one line (a badge and the time)."""
-    state = HandoffState(row.state) if row is not None else HandoffState.NONE
+    state = row.state if row is not None else HandoffState.NONE
     if state is HandoffState.HELD and row is not None:
         who = "내가 맡고 있음 You hold it" if row.operator == me else \
             f"{row.operator} 상담사가 맡고 있음 Held by {row.operator}"
@@ -56,11 +54,11 @@ def take_button(conversation_id: str, csrf: str, next_url: str, *, ids: bool) ->
     return _form(f"{conversation_url(conversation_id)}/take", csrf, next_url, button)
 
 
-def panel(conversation_id: str, row: Handoff | None, me: str, csrf: str,
+def panel(conversation_id: str, row: HandoffView | None, me: str, csrf: str,
           clock: Clock) -> Html:
     """The handoff section of a transcript page, with the live view."""
     here = conversation_url(conversation_id)
-    state = HandoffState(row.state) if row is not None else HandoffState.NONE
+    state = row.state if row is not None else HandoffState.NONE
     if state is HandoffState.HELD and row is not None and row.operator == me:
         actions = join([
             _form(f"{here}/send", csrf, here, tpl(
@@ -92,22 +90,22 @@ def off_panel(reason: str) -> Html:
                '<p class="muted">{reason}</p></section>', reason=reason)
 
 
-def queue_cell(conversation_id: str, row: Handoff | None, me: str, csrf: str,
+def queue_cell(conversation_id: str, row: HandoffView | None, me: str, csrf: str,
                clock: Clock) -> Html:
     """A crisis-queue row's handoff state, with Take when no one holds it."""
     line = state_line(row, me, clock)
-    if row is not None and row.state == HandoffState.HELD.value:
+    if row is not None and row.state is HandoffState.HELD:
         return line
     return join([line, take_button(conversation_id, csrf, conversation_url(conversation_id),
                                    ids=False)])
 
 
-def queued_list(rows: Sequence[Handoff], me: str, csrf: str, clock: Clock) -> Html:
+def queued_list(rows: Sequence[HandoffView], me: str, csrf: str, clock: Clock) -> Html:
     """Users who asked for a person, who asked first first."""
     items = [tpl(
         '<tr><td class="nowrap">{at}</td><td>{platform}</td><td class="mono">{user}</td>'
         '<td><a href="{href}">대화 보기 open conversation</a></td><td>{take}</td></tr>',
-        at=clock.when(r.requested_at), platform=r.platform, user=user_ref(r.user_key),
+        at=clock.when(r.requested_at), platform=r.platform, user=r.user_ref,
         href=conversation_url(r.conversation_id),
         take=take_button(r.conversation_id, csrf, conversation_url(r.conversation_id),
                          ids=False))
