@@ -30,7 +30,7 @@ from core.storage.writer import LogWriter
 CRISIS_TEXTS = ("죽고 싶어요", "오늘 밤에 다 끝내고 싶어", "살기 싫어요 정말로", "자살하고 싶다")
 
 
-async def _deliver(platform: str, address: str, text: str) -> None:
+async def _deliver(platform: str, address: str, text: str, sender: str | None = None) -> None:
     """The channel stand-in: accepts every message at once."""
 
 

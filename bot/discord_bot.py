@@ -35,7 +35,7 @@ from bot import texts
 from bot.gate import Gate
 from core import replies
 from core.config import Settings
-from core.messages import IncomingMessage, Reply
+from core.messages import IncomingMessage, Reply, ReplyKind
 
 if TYPE_CHECKING:
     from core.pipeline import Buddy
@@ -215,7 +215,7 @@ class BuddyDiscordBot(commands.AutoShardedBot):
     async def send_reply(self, message: discord.Message, reply: Reply) -> int:
         """Send the reply in pieces; returns how many pieces Discord accepted."""
         sent = 0
-        for i, chunk in enumerate(Gate.pieces(reply.text, DISCORD_LIMIT)):
+        for i, chunk in enumerate(Gate.to_send(reply, DISCORD_LIMIT)):
             try:
                 if i == 0 and message.guild is not None:
                     await message.reply(chunk, mention_author=False)
@@ -308,6 +308,10 @@ class BuddyCommands(commands.Cog):
             message_id=str(interaction.id),
             address=str(interaction.channel_id) if interaction.channel_id else None,
         ))
+        if reply.kind is ReplyKind.HELD:  # a person answers: end "Buddy is thinking…"
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+            return
         for chunk in Gate.pieces(reply.text, DISCORD_LIMIT):
             try:
                 await interaction.followup.send(chunk, ephemeral=private)

@@ -16,7 +16,8 @@ Telegram, Discord and the web chat each turn a platform event into an
   the crisis reply for a crisis, the "back in a minute" text otherwise. A person in
   crisis is never left with silence or a lost reply.
 - **Typing** while the core works (:meth:`Gate.answer` takes the platform's indicator)
-  and **splitting** at the platform's limit (:func:`Gate.pieces`).
+  and **splitting** at the platform's limit (:func:`Gate.pieces`); **silence** while a
+  person holds the conversation (:func:`Gate.to_send` gives nothing for ``held``).
 
 The flood notice (too many messages a minute) is decided by the core itself
 (``core.ratelimit``), once for every platform, so the gate does not repeat it.
@@ -116,3 +117,9 @@ class Gate:
     def pieces(text: str, limit: int) -> list[str]:
         """``text`` in pieces the platform accepts; never nothing (an empty reply is said)."""
         return split_message(text, limit) or [replies.EMPTY]
+
+    @staticmethod
+    def to_send(reply: Reply, limit: int) -> list[str]:
+        """What to send for ``reply``: nothing while a person holds the conversation
+        (:attr:`ReplyKind.HELD`: the person answers, Buddy stays quiet), else its pieces."""
+        return [] if reply.kind is ReplyKind.HELD else Gate.pieces(reply.text, limit)

@@ -5,9 +5,13 @@ build the channels from settings (:func:`build_channels`), hand the routes some 
 contribute (Telegram's webhook) to the one that hosts the web server, then start each in
 order and print one line per channel saying whether it runs and, if not, why. Only the
 web server is required; any other channel that fails says why and the rest stay up.
+The human handoff (docs/HANDOFF.md) gets a ``deliver`` over the channels that started
+(:class:`bot.delivery.ChannelDelivery`) and its idle hand-back runs beside the retention
+purge.
 
 Shutdown on SIGINT/SIGTERM, within 10 s: stop taking new messages (the core refuses, the
-gate answers refusals with the crisis check, and ``/healthz`` turns 503), stop the
+gate answers refusals with the crisis check, and ``/healthz`` turns 503), end operators'
+live views and stop delivering their messages, stop the
 channels in reverse order (the web server last, so replies in flight are sent), write the
 log, exit 0. A second signal abandons the graceful path.
 """
@@ -22,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.channel import Channel, ContributesRoutes, Describes, HostsRoutes, Supervised
+from bot.delivery import ChannelDelivery
 from bot.web.channel import WebStartError
 from core.config import Settings
 
@@ -83,26 +88,36 @@ async def run(settings: Settings, out: Callable[[str], None] = print,
         out("버디를 준비하고 있어요 / Buddy is starting (loading the model)...")
         async with open_buddy(settings) as buddy:
             _share_routes(channels)
-            purge = _start_retention(buddy, settings)
+            delivery = ChannelDelivery()
+            if buddy.handoff is not None:
+                buddy.handoff.deliver = delivery
+            tasks = [t for t in (_start_retention(buddy, settings), _start_expiry(buddy)) if t]
             lines: list[str] = []
             try:
                 for channel in channels:
                     status = await channel.start(buddy, settings)
                     started.append(channel)
                     lines.append(status.line())
+                    if status.running:
+                        delivery.add(channel)
                     if isinstance(channel, Describes):
                         lines[:0] = channel.notes(settings)
             except WebStartError as exc:
+                for task in tasks:
+                    task.cancel()
                 await _stop(started, time.monotonic())
                 raise ServeError(str(exc)) from exc
             out(f"Model: {buddy.classifier.model_id}")
             out(log_status_line(buddy, settings))
             for line in lines:
                 out(line)
+            if buddy.handoff is not None:
+                out(buddy.handoff.status())
             out("Press Ctrl-C to stop.")
             await _wait_for_stop(stop, started)
-            if purge is not None:
-                purge.cancel()
+            for task in tasks:
+                task.cancel()
+            delivery.close()
             await _shutdown(buddy, started, out)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -140,6 +155,13 @@ def _start_retention(buddy: Buddy, settings: Settings) -> asyncio.Task[None] | N
     )
 
 
+def _start_expiry(buddy: Buddy) -> asyncio.Task[None] | None:
+    """Held conversations whose operator went silent go back to Buddy (with a notice)."""
+    if buddy.handoff is None or not buddy.handoff.enabled:
+        return None
+    return asyncio.create_task(buddy.handoff.run_expiry(), name="buddy-handoff-expiry")
+
+
 async def _stop(channels: list[Channel], started: float) -> None:
     """Stop the channels in reverse start order: all but the first together (they only
     fetch), then the first (the web server), so replies in flight are still sent."""
@@ -165,6 +187,8 @@ async def _shutdown(buddy: Buddy, channels: list[Channel], out: Callable[[str], 
     started = time.monotonic()
     out("버디를 종료하고 있어요 / Buddy is stopping: finishing replies in flight...")
     buddy.stop_accepting()
+    if buddy.handoff is not None:
+        buddy.handoff.feed.close()  # operators' live views end, so the web server can stop
     await _stop(channels, started)
     left = SHUTDOWN_BUDGET_S - (time.monotonic() - started)
     await buddy.aclose(timeout=max(0.5, left - 0.5))  # replies in flight, then log writes

@@ -12,7 +12,13 @@ Server-rendered HTML, no JavaScript and nothing from a CDN. Security choices:
 - Everything users wrote is escaped (:mod:`bot.web.admin_html`); a message is never HTML.
 - Operators log in with their own tokens (``OPERATORS``; ``ADMIN_TOKEN`` is the operator
   ``admin``); every page view and action is written to ``audit_events`` with the signed-in
-  operator's name as the actor, and a logout ends only that operator's sessions.
+  operator's name as the actor, and a logout ends only that operator's sessions
+  (:mod:`bot.web.admin_guard`, shared by every dashboard route).
+- Times are shown in ``OPERATOR_TIMEZONE`` (:class:`bot.web.admin_views.Clock`).
+
+The handoff desk (take, send, hand back, the live view; issue 16) has its routes in
+:mod:`bot.web.admin_handoff`; the transcript and crisis-queue pages here show its panel.
+Only pages with a live view load a script (``admin.js``, same origin).
 """
 
 from __future__ import annotations
@@ -22,61 +28,70 @@ import hmac
 import logging
 import time
 from collections.abc import Sequence
-from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.web import admin_handoff_views as hv
 from bot.web import admin_views as v
 from bot.web.admin_auth import (
     LOGIN_FAILURES_ALLOWED,
     PREFIX,
     SESSION_MAX_AGE_S,
     AuthState,
-    cookie_operator,
-    cookie_valid,
-    csrf_token,
     issue_cookie,
     read_form,
     safe_next,
 )
+from bot.web.admin_guard import ACTOR, COOKIE, OPERATOR, Guard
+from bot.web.admin_handoff import HandoffDesk, create_handoff_router
 from bot.web.admin_html import CSS, Html, join, tpl, url
-from bot.web.admin_sessions import SessionGeneration
 from core.config import Settings
 from core.review import charts
-from core.review.views import MessageView
 from core.storage import review_reads as q
 from core.storage import review_writes
-from core.storage.audit import record_audit
+
+if TYPE_CHECKING:
+    from core.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 
-COOKIE = "buddy_admin"
-PAGE_SIZE = 50
-ACTOR = "admin"
-#: the operator this request is signed in as (set by ``session_cookie``, read by the audit)
-OPERATOR: ContextVar[str] = ContextVar("admin_operator", default=ACTOR)
+__all__ = ["ACTOR", "COOKIE", "OPERATOR", "PAGE_SIZE", "create_admin_router"]
 
+PAGE_SIZE = 50
+WHO = {"user": "사용자 user", "bot": "버디 Buddy"}
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 # --- the router --------------------------------------------------------------------------
 def create_admin_router(
-    sessions: Sessions, settings: Settings, labels: Sequence[str]
+    sessions: Sessions, settings: Settings, labels: Sequence[str], *,
+    handoff: HandoffService | None = None,
 ) -> APIRouter:
-    """The dashboard's routes under ``/admin``; ``labels`` are the served model's categories."""
+    """The dashboard's routes under ``/admin``; ``labels`` are the served model's categories;
+    ``handoff`` (``buddy.handoff``) adds the desk to transcripts and the crisis queue."""
     router = APIRouter(prefix=PREFIX, include_in_schema=False)
     tokens = settings.operator_tokens()  # {operator name: token}; ADMIN_TOKEN is "admin"
     threshold = settings.confidence_threshold
     model_labels = list(labels)
     state = AuthState()
-    generations = {name: SessionGeneration(sessions, tok, name) for name, tok in tokens.items()}
+    guard = Guard(sessions, tokens)
+    clock = v.Clock(settings.operator_timezone)
+    desk = HandoffDesk(handoff, clock)
+    audit, to_login, checked_form = guard.audit, guard.to_login, guard.checked_form
 
     @router.get("/admin.css")
     async def css() -> Response:
-        return Response(CSS, media_type="text/css", headers={"cache-control": "max-age=3600"})
+        return Response(CSS + hv.CSS, media_type="text/css",
+                        headers={"cache-control": "max-age=3600"})
+
+    @router.get("/admin.js")
+    async def script() -> Response:
+        return Response(hv.SCRIPT, media_type="text/javascript",
+                        headers={"cache-control": "max-age=3600"})
 
     if not tokens:
         log.info("ADMIN_TOKEN and OPERATORS not set: the /admin dashboard is off")
@@ -88,27 +103,8 @@ def create_admin_router(
 
         return router
 
-    async def audit(action: str, target: str | None = None, detail: str | None = None) -> None:
-        async with sessions() as s, s.begin():
-            await record_audit(s, OPERATOR.get(), action, target, detail)
-
-    async def session_cookie(request: Request) -> str | None:
-        cookie = request.cookies.get(COOKIE)
-        operator = cookie_operator(cookie)
-        if not cookie or operator not in tokens:
-            return None
-        current = await generations[operator].current()
-        if not cookie_valid(tokens[operator], cookie, current, time.time()):
-            return None
-        OPERATOR.set(operator)  # this request's audit events name them
-        return cookie
-
-    def token_of(cookie: str) -> str:
-        """The token of the operator a checked cookie belongs to (CSRF tokens derive from it)."""
-        return tokens[cookie_operator(cookie) or ACTOR]
-
-    def to_login() -> RedirectResponse:
-        return RedirectResponse(f"{PREFIX}/login", status_code=303, headers=v.HEADERS)
+    session_cookie = guard.cookie
+    router.include_router(create_handoff_router(guard, desk))
 
     async def chrome(s: AsyncSession) -> int:
         return await q.count_unreviewed_crisis(s)
@@ -117,17 +113,6 @@ def create_admin_router(
         return sorted({*model_labels, *await q.known_categories(s)})
 
     # --- login / logout ----------------------------------------------------------------
-    def login_page(message: str = "", status: int = 200) -> HTMLResponse:
-        notice = tpl('<div class="notice error">{m}</div>', m=message) if message else Html("")
-        body = tpl(
-            '<div class="login">{notice}<form method="post" action="{action}">'
-            '<label for="token">운영자 토큰 Admin token or operator token (ADMIN_TOKEN / OPERATORS)</label>'
-            '<input id="token" name="token" type="password" autocomplete="current-password" '
-            'required autofocus><button type="submit">로그인 Log in</button></form></div>',
-            notice=notice, action=f"{PREFIX}/login",
-        )
-        return v.page("로그인 Log in", body, status=status)
-
     @router.get("")
     @router.get("/")
     async def home(request: Request) -> Response:
@@ -139,7 +124,7 @@ def create_admin_router(
     async def login_form(request: Request) -> Response:
         if await session_cookie(request) is not None:
             return RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
-        return login_page()
+        return v.login_page()
 
     @router.post("/login")
     async def login(request: Request) -> Response:
@@ -158,17 +143,17 @@ def create_admin_router(
         if not right:
             if len(recent) >= LOGIN_FAILURES_ALLOWED:
                 await audit("login_locked")
-                return login_page("너무 많이 실패했습니다. 10분 뒤에 다시 시도하세요. "
+                return v.login_page("너무 많이 실패했습니다. 10분 뒤에 다시 시도하세요. "
                                   "Too many failed attempts from this address; wait 10 minutes.",
                                   status=429)
             recent.append(now)
             await audit("login_failed")
             log.warning("admin login refused (wrong token)")
-            return login_page("토큰이 맞지 않습니다. Wrong token.", status=401)
+            return v.login_page("토큰이 맞지 않습니다. Wrong token.", status=401)
         state.failures.pop(client, None)
         operator = matches[0]
         OPERATOR.set(operator)
-        current = await generations[operator].current()
+        current = await guard.generations[operator].current()
         await audit("login")
         response = RedirectResponse(f"{PREFIX}/conversations", status_code=303, headers=v.HEADERS)
         response.set_cookie(
@@ -183,11 +168,11 @@ def create_admin_router(
         form = await read_form(request) or {}
         if cookie is None:
             return to_login()
-        if not hmac.compare_digest(form.get("csrf", ""), csrf_token(token_of(cookie), cookie)):
+        if not hmac.compare_digest(form.get("csrf", ""), guard.csrf(cookie)):
             return v.page("Refused", Html('<div class="notice error">Form expired; reload.</div>'),
                          status=403)
         # every cookie this operator was issued stops working, for good (others stay in)
-        await generations[OPERATOR.get()].advance()
+        await guard.generations[OPERATOR.get()].advance()
         await audit("logout")
         response = to_login()
         response.delete_cookie(COOKIE, path=PREFIX)
@@ -224,7 +209,7 @@ def create_admin_router(
                 '<td class="nowrap">{started}</td><td class="mono">{user}</td>'
                 '<td class="num">{n}</td><td>{crisis}</td>{conf}<td>{preview}</td></tr>',
                 href=f"{PREFIX}/conversations/{r.id}", short=r.id[:8], platform=r.platform,
-                started=v.when(r.started_at), user=r.user_ref, n=r.messages, crisis=crisis,
+                started=clock.when(r.started_at), user=r.user_ref, n=r.messages, crisis=crisis,
                 conf=v.conf_cell(r.lowest_confidence, threshold), preview=preview,
             ))
         params = {k: v for k, v in query.raw.items() if v}
@@ -237,27 +222,28 @@ def create_admin_router(
                              h=url(f"{PREFIX}/conversations", **params, page=page + 1)))
         table = tpl(
             '<p class="muted">{count}</p><table><thead><tr><th>ID</th><th>플랫폼 platform</th>'
-            "<th>시작 started (UTC)</th><th>사용자 user</th><th>메시지 msgs</th><th>위기 crisis</th>"
+            "<th>시작 started ({tz})</th><th>사용자 user</th><th>메시지 msgs</th><th>위기 crisis</th>"
             "<th>최저 확신도 min conf</th><th>첫 메시지 first message</th></tr></thead>"
             '<tbody>{rows}</tbody></table><div class="pager">{pager}</div>',
-            count=f"{total} conversations match (filter: {query.flt.describe()})",
+            count=f"{total} conversations match (filter: {query.flt.describe()})", tz=clock.tz,
             rows=join(body_rows) or Html('<tr><td colspan="8" class="muted">No conversations match.</td></tr>'),
             pager=join(pager),
         )
         form = v.filter_form(f"{PREFIX}/conversations", query, platforms, categories)
         return v.page("대화 Conversations", join([form, table]), active="conversations",
-                     csrf=csrf_token(token_of(cookie), cookie), unreviewed=unreviewed, status=query.status)
+                     csrf=guard.csrf(cookie), unreviewed=unreviewed, status=query.status)
 
     @router.get("/conversations/{conversation_id}")
     async def conversation(request: Request, conversation_id: str) -> Response:
         cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = csrf_token(token_of(cookie), cookie)
+        csrf = guard.csrf(cookie)
         async with sessions() as s:
             tr = await q.transcript(s, conversation_id)
             labels_now = await all_labels(s)
             unreviewed = await chrome(s)
+            panel = await desk.panel(s, conversation_id, csrf) if tr is not None else Html("")
         if tr is None:
             return v.page("Not found", Html('<div class="notice error">No such conversation.</div>'),
                          csrf=csrf, unreviewed=unreviewed, status=404)
@@ -268,81 +254,60 @@ def create_admin_router(
         for m in tr.messages:
             actions = []
             if m.role == "user" and m.crisis:
-                actions.append(v.review_form(m, csrf, here))
+                actions.append(v.review_form(m, csrf, here, clock))
             if m.can_relabel:
                 actions.append(v.relabel_form(m, labels_now, csrf, here))
-            cls = "bot" if m.role == "bot" else ("crisis" if m.crisis else "")
+            cls = m.role if m.role in ("bot", "operator") else ("crisis" if m.crisis else "")
             rows.append(tpl(
                 '<tr id="m-{id}" class="{cls}"><td class="nowrap mono">{at}</td><td>{who}</td>'
                 '<td><div class="text">{text}</div></td>{cat}{conf}<td>{actions}</td></tr>',
-                id=m.id, cls=cls, at=m.created_at.strftime("%H:%M:%S"),
-                who="사용자 user" if m.role == "user" else "버디 Buddy", text=m.text,
+                id=m.id, cls=cls, at=clock.time(m.created_at),
+                who=WHO.get(m.role, f"상담사 {m.operator or ''}"), text=m.text,
                 cat=v.category_cell(m),
                 conf=v.conf_cell(m.confidence, threshold if m.role == "user" else 0.0),
                 actions=join(actions),
             ))
         head = tpl(
             '<p><span class="mono">{id}</span> · {platform} · 사용자 user <span class="mono">'
-            "{user}</span> · {started} UTC · {n} messages {crisis}</p>",
-            id=c.id, platform=c.platform, user=c.user_ref, started=v.when(c.started_at),
+            "{user}</span> · {started} {tz} · {n} messages {crisis}</p>",
+            id=c.id, platform=c.platform, user=c.user_ref, started=clock.when(c.started_at),
+            tz=clock.tz,
             n=c.messages,
             crisis=Html('<span class="badge crisis">위기 crisis</span>') if c.crisis else "",
         )
         table = tpl(
-            "<table><thead><tr><th>시각 time</th><th>누가 who</th><th>메시지 message</th>"
+            "<table><thead><tr><th>시각 time ({tz})</th><th>누가 who</th><th>메시지 message</th>"
             "<th>카테고리 category</th><th>확신도 conf</th><th>조치 actions</th></tr></thead>"
-            "<tbody>{rows}</tbody></table>", rows=join(rows),
+            "<tbody>{rows}</tbody></table>", rows=join(rows), tz=clock.tz,
         )
-        return v.page("대화 기록 Transcript", join([head, table]), active="conversations",
-                     csrf=csrf, unreviewed=unreviewed)
-
-    def queue_table(items: list[MessageView], csrf: str, here: str, labels_now: list[str],
-                    *, crisis: bool) -> Html:
-        rows = []
-        for m in items:
-            action = v.review_form(m, csrf, here) if crisis else (
-                v.relabel_form(m, labels_now, csrf, here) if m.can_relabel else Html(""))
-            extra = join([m.risk_level or "-", *m.signals], ", ") if crisis else ""
-            rows.append(tpl(
-                '<tr id="m-{id}"><td class="nowrap">{at}</td><td>{platform}</td>'
-                '<td class="mono">{user}</td><td><div class="text">{text}</div>'
-                '<a href="{conv}">대화 보기 open conversation</a></td>{cat}{conf}'
-                '<td class="muted">{extra}</td><td>{action}</td></tr>',
-                id=m.id, at=v.when(m.created_at), platform=m.platform, user=m.user_ref,
-                text=m.text, conv=f"{PREFIX}/conversations/{m.conversation_id}#m-{m.id}",
-                cat=v.category_cell(m), conf=v.conf_cell(m.confidence, threshold), extra=extra,
-                action=action,
-            ))
-        return tpl(
-            "<table><thead><tr><th>시각 time (UTC)</th><th>플랫폼 platform</th><th>사용자 user</th>"
-            "<th>메시지 message</th><th>카테고리 category</th><th>확신도 conf</th>"
-            "<th>{extra}</th><th>조치 action</th></tr></thead><tbody>{rows}</tbody></table>",
-            extra="신호 signals" if crisis else "",
-            rows=join(rows) or Html('<tr><td colspan="8" class="muted">Nothing here.</td></tr>'),
-        )
+        return v.page("대화 기록 Transcript", join([head, panel, table]), active="conversations",
+                     csrf=csrf, unreviewed=unreviewed, script=desk.on)
 
     @router.get("/crisis")
     async def crisis_view(request: Request) -> Response:
         cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = csrf_token(token_of(cookie), cookie)
+        csrf = guard.csrf(cookie)
         async with sessions() as s:
             items = await q.crisis_queue(s, limit=200)
             unreviewed = await chrome(s)
+            queued = await desk.queued(s, csrf)
+            handoffs = await desk.queue_cells(s, [m.conversation_id for m in items], csrf)
         await audit("view_crisis_queue")
         intro = tpl('<p class="muted">{t}</p>', t=f"{unreviewed} unreviewed crisis messages, "
                     "unreviewed first. Mark one reviewed once it has been looked after.")
-        return v.page("위기 대화 Crisis queue", join([intro, queue_table(
-            items, csrf, f"{PREFIX}/crisis", [], crisis=True)]), active="crisis", csrf=csrf,
-            unreviewed=unreviewed)
+        return v.page("위기 대화 Crisis queue", join([queued, intro, v.queue_table(
+            items, csrf, f"{PREFIX}/crisis", [], clock, threshold, crisis=True,
+            handoffs=handoffs)]),
+            active="crisis", csrf=csrf, unreviewed=unreviewed)
 
     @router.get("/low-confidence")
     async def low_view(request: Request) -> Response:
         cookie = await session_cookie(request)
         if cookie is None:
             return to_login()
-        csrf = csrf_token(token_of(cookie), cookie)
+        csrf = guard.csrf(cookie)
         async with sessions() as s:
             items = await q.low_confidence_queue(s, threshold, limit=200)
             labels_now = await all_labels(s)
@@ -351,8 +316,9 @@ def create_admin_router(
         intro = tpl('<p class="muted">{t}</p>', t=f"Users' messages with confidence below "
                     f"{threshold:g} (CONFIDENCE_THRESHOLD), not yet relabelled first. A relabel "
                     "is exported by `buddy logs export --corrections` for `buddy train`.")
-        return v.page("낮은 확신도 Low confidence", join([intro, queue_table(
-            items, csrf, f"{PREFIX}/low-confidence", labels_now, crisis=False)]),
+        return v.page("낮은 확신도 Low confidence", join([intro, v.queue_table(
+            items, csrf, f"{PREFIX}/low-confidence", labels_now, clock, threshold,
+            crisis=False)]),
             active="low-confidence", csrf=csrf, unreviewed=unreviewed)
 
     @router.get("/charts")
@@ -382,7 +348,7 @@ def create_admin_router(
         body = join([v.filter_form(f"{PREFIX}/charts", query, platforms, categories),
                      tpl('<div class="summary">{c}</div><div class="charts">{i}</div>',
                          c=cards, i=imgs)])
-        return v.page("통계 Charts", body, active="charts", csrf=csrf_token(token_of(cookie), cookie),
+        return v.page("통계 Charts", body, active="charts", csrf=guard.csrf(cookie),
                      unreviewed=unreviewed, status=query.status)
 
     @router.get("/charts/{name}.png")
@@ -401,19 +367,6 @@ def create_admin_router(
         return Response(png, media_type="image/png", headers=v.HEADERS)
 
     # --- actions -----------------------------------------------------------------------
-    async def checked_form(request: Request) -> tuple[dict[str, str] | None, Response | None]:
-        cookie = await session_cookie(request)
-        if cookie is None:
-            return None, to_login()
-        form = await read_form(request)
-        if form is None or not hmac.compare_digest(form.get("csrf", ""), csrf_token(token_of(cookie), cookie)):
-            await audit("csrf_refused", target=request.url.path[:128])
-            return None, v.page(
-                "Refused", Html('<div class="notice error">This form expired or did not come '
-                                "from the dashboard. Reload the page and try again.</div>"),
-                status=403)
-        return form, None
-
     @router.post("/messages/{message_id}/relabel")
     async def relabel(request: Request, message_id: str) -> Response:
         form, refused = await checked_form(request)

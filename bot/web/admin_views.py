@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from bot.web.admin_auth import PREFIX
 from bot.web.admin_html import Html, join, tpl
+from core.handoff.hours import local_time
 from core.review.filters import LogFilter, parse_when
 from core.review.views import MessageView
 
 HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'self'; img-src 'self'; "
+    "script-src 'self'; connect-src 'self'; "  # admin.js: the live view of a conversation
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
@@ -37,7 +40,8 @@ NAV = (
 
 
 def page(title: str, body: Html, *, active: str = "", csrf: str | None = None,
-          unreviewed: int = 0, status: int = 200) -> HTMLResponse:
+          unreviewed: int = 0, status: int = 200, script: bool = False) -> HTMLResponse:
+    """A dashboard page; ``script`` adds admin.js (only pages with a live view run any)."""
     nav = Html("")
     if csrf is not None:
         links = []
@@ -56,12 +60,26 @@ def page(title: str, body: Html, *, active: str = "", csrf: str | None = None,
         '<!doctype html><html lang="ko"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex"><title>{title} · Buddy admin</title>'
-        '<link rel="stylesheet" href="{css}"></head><body><header>'
+        '<link rel="stylesheet" href="{css}">{script}</head><body><header>'
         '<span class="brand">버디 Buddy · admin</span>{nav}</header>'
         '<main><h1>{title}</h1>{body}</main></body></html>',
         title=title, css=f"{PREFIX}/admin.css", nav=nav, body=body,
+        script=tpl('<script src="{src}" defer></script>', src=f"{PREFIX}/admin.js")
+        if script else Html(""),
     )
     return HTMLResponse(doc, status_code=status, headers=HEADERS)
+
+
+def login_page(message: str = "", status: int = 200) -> HTMLResponse:
+    notice = tpl('<div class="notice error">{m}</div>', m=message) if message else Html("")
+    body = tpl(
+        '<div class="login">{notice}<form method="post" action="{action}">'
+        '<label for="token">운영자 토큰 Admin token or operator token (ADMIN_TOKEN / OPERATORS)</label>'
+        '<input id="token" name="token" type="password" autocomplete="current-password" '
+        'required autofocus><button type="submit">로그인 Log in</button></form></div>',
+        notice=notice, action=f"{PREFIX}/login",
+    )
+    return page("로그인 Log in", body, status=status)
 
 
 def off_page() -> HTMLResponse:
@@ -76,8 +94,20 @@ def off_page() -> HTMLResponse:
     return page("Dashboard off", body, status=503)
 
 
-def when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""  # type: ignore[attr-defined]
+@dataclass(frozen=True)
+class Clock:
+    """Every time ``/admin`` shows, in the operators' zone (``OPERATOR_TIMEZONE``), not UTC:
+    an operator reading "03:12" must not have to add nine hours in a crisis."""
+
+    tz: str = "Asia/Seoul"
+
+    def when(self, value: datetime | None) -> str:
+        """Date and minute, e.g. ``2026-12-05 21:04``; empty for None."""
+        return local_time(value, self.tz, "%Y-%m-%d %H:%M") if value is not None else ""
+
+    def time(self, value: datetime | None) -> str:
+        """Time of day with seconds, e.g. ``21:04:05`` (a transcript's rows)."""
+        return local_time(value, self.tz, "%H:%M:%S") if value is not None else ""
 
 
 def conf_cell(value: float | None, threshold: float) -> Html:
@@ -110,14 +140,46 @@ def relabel_form(m: MessageView, labels: Sequence[str], csrf: str, next_url: str
     )
 
 
-def review_form(m: MessageView, csrf: str, next_url: str) -> Html:
+def review_form(m: MessageView, csrf: str, next_url: str, clock: Clock) -> Html:
     if m.reviewed_at is not None:
-        return tpl('<span class="badge ok">확인됨 reviewed {at}</span>', at=when(m.reviewed_at))
+        return tpl('<span class="badge ok">확인됨 reviewed {at}</span>',
+                   at=clock.when(m.reviewed_at))
     return tpl(
         '<form class="inline" method="post" action="{action}">'
         '<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="next" '
         'value="{next}"><button type="submit" class="warn">확인 Mark reviewed</button></form>',
         action=f"{PREFIX}/messages/{m.id}/review", csrf=csrf, next=next_url,
+    )
+
+
+def queue_table(items: Sequence[MessageView], csrf: str, here: str, labels_now: Sequence[str],
+                clock: Clock, threshold: float, *, crisis: bool,
+                handoffs: dict[str, Html] | None = None) -> Html:
+    """A queue of messages (crisis or low confidence), each with its actions and, in the
+    crisis queue, the conversation's handoff state (``handoffs``)."""
+    rows = []
+    for m in items:
+        action = review_form(m, csrf, here, clock) if crisis else (
+            relabel_form(m, labels_now, csrf, here) if m.can_relabel else Html(""))
+        if handoffs and m.conversation_id in handoffs:
+            action = join([action, handoffs[m.conversation_id]])
+        extra = join([m.risk_level or "-", *m.signals], ", ") if crisis else ""
+        rows.append(tpl(
+            '<tr id="m-{id}"><td class="nowrap">{at}</td><td>{platform}</td>'
+            '<td class="mono">{user}</td><td><div class="text">{text}</div>'
+            '<a href="{conv}">대화 보기 open conversation</a></td>{cat}{conf}'
+            '<td class="muted">{extra}</td><td>{action}</td></tr>',
+            id=m.id, at=clock.when(m.created_at), platform=m.platform, user=m.user_ref,
+            text=m.text, conv=f"{PREFIX}/conversations/{m.conversation_id}#m-{m.id}",
+            cat=category_cell(m), conf=conf_cell(m.confidence, threshold), extra=extra,
+            action=action,
+        ))
+    return tpl(
+        "<table><thead><tr><th>시각 time ({tz})</th><th>플랫폼 platform</th><th>사용자 user</th>"
+        "<th>메시지 message</th><th>카테고리 category</th><th>확신도 conf</th>"
+        "<th>{extra}</th><th>조치 action</th></tr></thead><tbody>{rows}</tbody></table>",
+        extra="신호 signals" if crisis else "", tz=clock.tz,
+        rows=join(rows) or Html('<tr><td colspan="8" class="muted">Nothing here.</td></tr>'),
     )
 
 

@@ -64,12 +64,13 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _admin_routers(buddy: Buddy, settings: Settings) -> list[APIRouter]:
-    """The operators' dashboard, mounted only when there is a log to review."""
+    """The operators' dashboard (with the handoff desk), mounted only when there is a log."""
     from bot.web.admin import create_admin_router
 
     if buddy.writer is None:
         return []
-    return [create_admin_router(buddy.writer.sessions, settings, buddy.classifier.labels)]
+    return [create_admin_router(buddy.writer.sessions, settings, buddy.classifier.labels,
+                                handoff=buddy.handoff)]
 
 
 class WebChannel:

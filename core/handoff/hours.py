@@ -107,7 +107,8 @@ def parse_hours(spec: str, tz: str = "Asia/Seoul") -> DutyHours:
     return DutyHours(tuple(windows), zone(tz))
 
 
-def local_time(at: datetime, tz: str = "Asia/Seoul") -> str:
-    """``at`` shown to operators in their zone, e.g. ``2026-12-05 21:04 KST`` (/admin uses it)."""
+def local_time(at: datetime, tz: str = "Asia/Seoul", fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """``at`` shown to operators in their zone, e.g. ``2026-12-05 21:04 KST`` (/admin uses it
+    through :class:`bot.web.admin_views.Clock`)."""
     aware = at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)  # SQLite: naive UTC
-    return aware.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
+    return aware.astimezone(zone(tz)).strftime(fmt)

@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,16 @@ class LiveEvent:
     """One line of a conversation as it happens."""
 
     conversation_id: str
-    role: str  # "user" | "bot" | "operator" | "notice"
+    role: str  # "user" | "bot" | "operator" | "notice"; "end" when the feed closed
     text: str
     at: datetime
     crisis: bool = False
     #: ``time.perf_counter()`` when the event was published (for the latency bench)
     published: float = field(default_factory=time.perf_counter)
+
+
+def _end(conversation_id: str) -> LiveEvent:
+    return LiveEvent(conversation_id, "end", "", datetime.now(timezone.utc))
 
 
 class Subscription:
@@ -61,11 +65,22 @@ class LiveFeed:
     def __init__(self, maxsize: int = 200) -> None:
         self._subs: dict[str, set[Subscription]] = defaultdict(set)
         self._maxsize = maxsize
+        self.closed = False
 
     def subscribe(self, conversation_id: str) -> Subscription:
         sub = Subscription(self, conversation_id, self._maxsize)
         self._subs[conversation_id].add(sub)
+        if self.closed:
+            sub.put(_end(conversation_id))
         return sub
+
+    def close(self) -> None:
+        """Shutdown: every subscriber's next event is an ``end`` event (the operator's page
+        then stops its stream instead of holding the server open)."""
+        self.closed = True
+        for conversation_id, subs in self._subs.items():
+            for sub in subs:
+                sub.put(_end(conversation_id))
 
     def unsubscribe(self, sub: Subscription) -> None:
         subs = self._subs.get(sub.conversation_id)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,7 +30,17 @@ from core.storage.privacy import scrub_with
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[str, str, str], Awaitable[None]]
+
+
+class Deliver(Protocol):
+    """Sends ``text`` to ``address`` on ``platform``; ``sender`` names the person writing
+    (None for Buddy's own notices). ``buddy serve`` builds it from the running channels
+    (:class:`bot.delivery.ChannelDelivery`); raises with a reason the operator can read."""
+
+    async def __call__(self, platform: str, address: str, text: str,
+                       sender: str | None = None) -> None: ...
+
+
 Sessions = async_sessionmaker[AsyncSession]
 EXPIRY_INTERVAL_S = 60.0
 
@@ -159,8 +170,9 @@ class HandoffService:
             row = await store.handoff_row(s, user_key)
         if not won:
             holder = row.operator if row is not None else None
-            raise HandoffError(f"다른 운영자({holder})가 이미 맡고 있습니다. Already held by "
-                               f"{holder}." if holder else "지금은 맡을 수 없습니다.")
+            raise HandoffError(f"이미 다른 상담사({holder})가 맡았습니다. Already taken by "
+                               f"{holder}." if holder else "지금은 맡을 수 없습니다. "
+                               "It cannot be taken now; reload the page.")
         try:
             await self._deliver(user_key, texts.JOINED)
         except HandoffError:
@@ -175,7 +187,7 @@ class HandoffService:
             raise HandoffError("빈 메시지는 보낼 수 없습니다. Write something first.")
         now = datetime.now(timezone.utc)
         user_key, row = await self._held_by(operator, conversation_id)
-        await self._deliver(user_key, text)
+        await self._deliver(user_key, text, sender=texts.OPERATOR_SENDER)
         async with self.sessions() as s, s.begin():
             await store.touch_operator(s, user_key, operator, now)
             await store.log_operator_turn(
@@ -237,7 +249,7 @@ class HandoffService:
             raise HandoffError("이 대화를 맡고 있지 않습니다. You do not hold this conversation.")
         return user_key, row
 
-    async def _deliver(self, user_key: str, text: str) -> None:
+    async def _deliver(self, user_key: str, text: str, sender: str | None = None) -> None:
         """Open the user's address and send; HandoffError when it cannot be done."""
         if self.deliver is None or self._box is None:
             raise HandoffError("메시지를 전할 채널이 없습니다. No channel can deliver messages.")
@@ -248,11 +260,10 @@ class HandoffService:
             raise HandoffError("이 사용자에게는 지금 쓸 수 없습니다 (주소가 없습니다). The user "
                                "cannot be reached now.")
         try:
-            await self.deliver(row.platform, address, text)
+            await self.deliver(row.platform, address, text, sender)
         except Exception as exc:  # DeliveryError and anything the platform raised
             log.warning("handoff delivery on %s failed: %s", row.platform, type(exc).__name__)
-            raise HandoffError(f"전달하지 못했습니다 ({exc}). The platform refused the "
-                               "message; the user may have blocked the bot.") from exc
+            raise HandoffError(f"전달하지 못했습니다. Not delivered: {exc}") from exc
 
     async def _release(
         self, user_key: str, operator: str | None, action: str, conversation_id: str, *,

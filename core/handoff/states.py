@@ -14,6 +14,8 @@ table allows, so a move that lost a race simply matches no row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from core.errors import BuddyError
@@ -26,6 +28,20 @@ class HandoffState(str, Enum):
     QUEUED = "queued"  # the user asked for a person; waiting for an operator
     HELD = "held"  # one operator talks; Buddy stays quiet (crisis replies excepted)
     RETURNED = "returned"  # handed back (by the operator or the idle timer): Buddy answers
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    """A user's handoff as ``/admin`` shows it: plain values, the user only as the
+    pseudonymous reference (never the key, never the address)."""
+
+    conversation_id: str
+    user_ref: str
+    platform: str
+    state: HandoffState
+    operator: str | None
+    requested_at: datetime | None
+    taken_at: datetime | None
 
 
 class HandoffEvent(str, Enum):

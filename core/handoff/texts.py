@@ -15,6 +15,9 @@ def _lines() -> str:
     return f"• {SUICIDE_PREVENTION.line()}\n• {MENTAL_HEALTH_CRISIS.line()}"
 
 
+#: how an operator's message is labelled on the user's platform (never their own name)
+OPERATOR_SENDER = "상담 선생님"
+
 JOINED = ("지금부터 상담 선생님이 이 대화에 함께합니다. 여기에 쓰시는 말은 선생님이 직접 읽고 "
           "답해요. (버디는 잠시 조용히 있을게요.)")
 

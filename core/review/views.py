@@ -62,6 +62,7 @@ class MessageView:
     reviewed_at: datetime | None
     corrected_category: str | None = None
     risk_level: str | None = None  # the safety level's label ("plan"); None when not logged
+    operator: str | None = None  # the operator who wrote it (role "operator", a handoff)
 
     @property
     def can_relabel(self) -> bool:

@@ -15,7 +15,8 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.handoff.states import HandoffEvent, HandoffState, allowed_from
+from core.handoff.states import HandoffEvent, HandoffState, HandoffView, allowed_from
+from core.pseudonym import user_ref
 from core.storage.models import ContactAddress, Conversation, Handoff, Message, User
 
 _ACTIVE = (HandoffState.QUEUED.value, HandoffState.HELD.value)
@@ -72,6 +73,33 @@ async def user_of_conversation(session: AsyncSession, conversation_id: str) -> s
 # --- the handoff row ----------------------------------------------------------------------
 async def handoff_row(session: AsyncSession, user_key: str) -> Handoff | None:
     return await session.get(Handoff, user_key)
+
+
+def _view(row: Handoff) -> HandoffView:
+    return HandoffView(row.conversation_id, user_ref(row.user_key), row.platform,
+                       HandoffState(row.state), row.operator, row.requested_at, row.taken_at)
+
+
+async def handoffs_of_conversations(
+    session: AsyncSession, conversation_ids: list[str]
+) -> dict[str, HandoffView]:
+    """The handoff of each conversation's user, keyed by the conversation id asked
+    (for /admin: the state beside a transcript or a crisis message)."""
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(
+        select(Conversation.id, Handoff)
+        .join(Handoff, Handoff.user_key == Conversation.user_id)
+        .where(Conversation.id.in_(set(conversation_ids))))
+    return {str(conv): _view(row) for conv, row in rows.all()}
+
+
+async def queued_handoffs(session: AsyncSession, limit: int = 100) -> list[HandoffView]:
+    """Users waiting for a person, who asked first first (/admin's queued list)."""
+    rows = await session.scalars(
+        select(Handoff).where(Handoff.state == HandoffState.QUEUED.value)
+        .order_by(Handoff.requested_at).limit(limit))
+    return [_view(row) for row in rows]
 
 
 async def handoff_state(session: AsyncSession, user_key: str) -> HandoffState:

@@ -97,6 +97,7 @@ def _view(m: Message, corrected: str | None) -> MessageView:
         reviewed_at=as_utc(m.reviewed_at),
         corrected_category=corrected,
         risk_level=risk_label(m.risk_level),
+        operator=m.operator,
     )
 
 

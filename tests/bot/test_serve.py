@@ -168,3 +168,39 @@ async def test_a_busy_web_port_is_an_error_that_says_what_to_do(
     output = (await serve.proc.stdout.read()).decode("utf-8")
     assert code == 2
     assert f"127.0.0.1:{port}" in output and "WEB_PORT=0" in output
+
+
+async def test_serve_wires_the_handoff_to_telegram_and_ends_live_views_on_sigterm(
+    start, serve_env: dict[str, str], tmp_path: Path
+) -> None:
+    """An operator takes a Telegram conversation in /admin of a real ``buddy serve``: the
+    notice reaches the chat through the running Telegram channel; an open live view does
+    not hold the shutdown up."""
+    from core.handoff.crypto import new_key
+    from core.handoff.texts import JOINED
+
+    token = "kim-operator-token-4b8d2f6a1c"
+    async with TelegramStub.running() as stub:
+        serve = await start({**serve_env, "TELEGRAM_TOKEN": TOKEN,
+                             "TELEGRAM_BASE_URL": stub.base_url, "HANDOFF_KEY": new_key(),
+                             "OPERATORS": f"kim:{token}"})
+        url = (await serve.read_until(r"Web chat: on \((http://127\.0\.0\.1:\d+/)\)")).group(1)
+        await serve.read_until(r"Press Ctrl-C to stop")
+        assert any(line.startswith("Handoff: on (1 operator(s)") for line in serve.lines)
+        stub.text(77, "밤새 잠을 못 잤어요")
+        await stub.wait_sent(77)
+        with sqlite3.connect(tmp_path / "var" / "buddy.db") as db:
+            # kept (sealed) before the reply went out; the log rows may follow later
+            [(conv,)] = db.execute("SELECT conversation_id FROM contact_addresses").fetchall()
+
+        async with httpx.AsyncClient(base_url=url, timeout=10) as admin:
+            assert (await admin.post("/admin/login", data={"token": token})).status_code == 303
+            page = await admin.get(f"/admin/conversations/{conv}")
+            csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text).group(1)  # type: ignore[union-attr]
+            took = await admin.post(f"/admin/conversations/{conv}/take", data={"csrf": csrf})
+            assert took.status_code == 303
+            await stub.wait_sent(77, count=2)
+            assert stub.sent(77)[-1].params["text"] == JOINED
+            async with admin.stream("GET", f"/admin/conversations/{conv}/live") as live:
+                assert live.headers["content-type"].startswith("text/event-stream")
+                assert await serve.stop(signal.SIGTERM) == 0  # within the 10 s promise

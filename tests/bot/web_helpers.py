@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from core.answers import AnswerBook
 from core.classify.base import FixedClassifier
+from core.handoff.service import HandoffService
 from core.pipeline import Buddy
 from core.storage.writer import LogWriter
 
@@ -21,13 +22,14 @@ WORRY_ANSWER = "시험을 앞두면 마음이 조마조마하죠. 어떤 점이 
 CRISIS = "요즘 너무 힘들어서 죽고 싶어요"
 
 
-def make_buddy(writer: LogWriter | None, cls: type[Buddy] = Buddy) -> Buddy:
+def make_buddy(writer: LogWriter | None, cls: type[Buddy] = Buddy,
+               handoff: HandoffService | None = None) -> Buddy:
     """The core with a lookup-table classifier: known texts get answers, others fall back."""
     classifier = FixedClassifier({SLEEP: "증상/불면", WORRY: "감정/불안"}, default="일반대화",
                                  confidence=0.9, default_confidence=0.1)
     answers = AnswerBook({"증상/불면": [SLEEP_ANSWER], "감정/불안": [WORRY_ANSWER]}, seed=1)
     return cls(classifier=classifier, answers=answers, pseudonym_secret=b"web-test",
-                 writer=writer)
+                 writer=writer, handoff=handoff)
 
 
 @asynccontextmanager

@@ -38,10 +38,14 @@ class Outbox:
     sent: list[tuple[str, str, str]] = field(default_factory=list)
     refuse: bool = False
 
-    async def __call__(self, platform: str, address: str, text: str) -> None:
+    senders: list[str | None] = field(default_factory=list)
+
+    async def __call__(self, platform: str, address: str, text: str,
+                       sender: str | None = None) -> None:
         if self.refuse:
             raise RuntimeError("bot was blocked by the user")
         self.sent.append((platform, address, text))
+        self.senders.append(sender)
 
     def texts(self) -> list[str]:
         return [t for _, _, t in self.sent]
@@ -117,6 +121,8 @@ async def test_operator_takes_talks_and_hands_back(setup: Setup) -> None:
     await setup.service.send("kim", conv, "안녕하세요, 상담사 김입니다. 천천히 말씀해 주세요.")
     assert setup.outbox.sent[-1] == ("telegram", ADDRESS,
                                      "안녕하세요, 상담사 김입니다. 천천히 말씀해 주세요.")
+    # the user sees a person wrote it (never the operator's name); notices are Buddy's own
+    assert setup.outbox.senders[-2:] == [None, texts.OPERATOR_SENDER]
 
     quiet = await setup.buddy.handle(say("네 고마워요"))
     assert quiet.kind is ReplyKind.HELD and quiet.text == ""  # Buddy does not answer

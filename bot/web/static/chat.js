@@ -212,7 +212,9 @@
     log.prepend(li);
     try {
       const { ok, data } = await post("/api/chat", { session, text });
-      if (ok && data) {
+      if (ok && data && data.kind === "held") {
+        turn.bot = null; // a person holds the conversation and answers: Buddy shows nothing
+      } else if (ok && data) {
         turn.bot = { text: data.answer, kind: data.kind, crisis: Boolean(data.crisis) };
       } else {
         turn.bot = { text: errorText(data), kind: "error", crisis: false };
@@ -223,7 +225,11 @@
         input.value = text; // nothing typed since: give the message back to resend
       }
     }
-    typing.replaceWith(botBubble(turn.bot, true));
+    if (turn.bot) {
+      typing.replaceWith(botBubble(turn.bot, true));
+    } else {
+      typing.remove();
+    }
     history.push(turn);
     saveHistory(history);
     setBusy(false);
@@ -318,8 +324,10 @@
       if (!data || typeof data.text !== "string") {
         return;
       }
-      const turn = { user: null, bot: { text: data.text, kind: "person", crisis: false,
-                                        sender: typeof data.sender === "string" ? data.sender : "" } };
+      // with a sender: a person wrote it; without: a notice (a counsellor joined or left)
+      const person = typeof data.sender === "string" && data.sender !== "";
+      const turn = { user: null, bot: { text: data.text, kind: person ? "person" : "notice",
+                                        crisis: false, sender: person ? data.sender : "" } };
       log.prepend(turnElement(turn, true));
       history.push(turn);
       saveHistory(history);
