@@ -3,7 +3,7 @@
 Kept apart from :mod:`core.pipeline` because where this work runs is the whole point: the
 check reads a message once (:meth:`core.safety.SafetyChecker.scan`), Kiwi's part of it
 and the classifier's Kiwi input go to one :class:`core.inference.BatchWorker` off the
-event loop, and a long message's windows are read in a worker thread, so one user's
+event loop, the learned model's sentence embedding to another, and a long message's windows are read in a worker thread, so one user's
 message never stalls everyone else's reply. Every step falls back to the emergency check:
 this never fails open.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from core.classify.base import Prediction
-from core.inference import kiwi_worker
+from core.inference import BatchWorker, encoder_worker, kiwi_worker
 from core.limits import SAFETY_WINDOW_CHARS
 from core.safety import MessageScan, RiskLevel, SafetyAssessment, SafetyChecker
 from core.safety.emergency import emergency_assess
@@ -50,6 +50,9 @@ class CrisisStep:
         self.trajectory = trajectory
         self._morph_inputs = morph_inputs
         self._kiwi = kiwi_worker()
+        learned = safety.learned
+        self._encoder: BatchWorker[list[str], None] | None = (
+            encoder_worker(learned.encoder) if learned is not None else None)
 
     async def scan(self, full: str) -> MessageScan | None:
         """The crisis check's reading of the message (a long one off the loop); None when
@@ -63,9 +66,13 @@ class CrisisStep:
             return None
 
     async def analyse(self, scan: MessageScan, text: str) -> None:
-        """Kiwi's analysis of the crisis check's and the classifier's inputs, batched with
-        other messages' off the loop. Only where the work runs changes: on any failure or
-        time-out each analyses what it needs itself."""
+        """Kiwi's analysis of the crisis check's and the classifier's inputs, and the learned
+        model's sentence embedding, batched with other messages' off the loop (the two at
+        once). Only where the work runs changes: on any failure or time-out the verdict
+        computes what it needs itself."""
+        await asyncio.gather(self._morphemes(scan, text), self._embedding(scan))
+
+    async def _morphemes(self, scan: MessageScan, text: str) -> None:
         try:
             keys = [*scan.kiwi_inputs(), *(self._morph_inputs(text) if text else ())]
             keys = [k for k in keys if isinstance(k, str) and k.strip()]
@@ -73,6 +80,16 @@ class CrisisStep:
                 await self._kiwi.submit(keys, timeout=PREFETCH_TIMEOUT_S)
         except Exception:
             log.debug("batched morpheme analysis skipped", exc_info=True)
+
+    async def _embedding(self, scan: MessageScan) -> None:
+        if self._encoder is None:
+            return
+        try:
+            texts = scan.encoder_inputs()
+            if texts:
+                await self._encoder.submit(texts, timeout=PREFETCH_TIMEOUT_S)
+        except Exception:
+            log.debug("batched sentence embedding skipped", exc_info=True)
 
     async def verdict(
         self, key: str, scan: MessageScan | None, full: str,
@@ -112,3 +129,5 @@ class CrisisStep:
 
     async def aclose(self) -> None:
         await self._kiwi.aclose()
+        if self._encoder is not None:
+            await self._encoder.aclose()
