@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import config_json, machine
-from bench.inference import _pct
+from bench.measure import percentile
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "conversations" / "scripted.jsonl"
 EXPECTS = ("continue", "new_topic", "crisis", "safety", "farewell", "meta")
@@ -181,8 +181,8 @@ def score(convs: list[PlayedConversation]) -> dict[str, Any]:
         "repeated_replies_in_30_turn_conversations": [c.repeats for c in long_convs],
         "fallback_rate": _share(sum(t.kind == "fallback" for t in turns), len(turns)),
         "all_turns_as_expected": _share(sum(t.ok for t in turns), len(turns)),
-        "latency_p50_ms": round(_pct([t.latency_ms / 1000 for t in turns], 0.5) * 1000, 2),
-        "latency_p99_ms": round(_pct([t.latency_ms / 1000 for t in turns], 0.99) * 1000, 2),
+        "latency_p50_ms": round(percentile([t.latency_ms / 1000 for t in turns], 0.5) * 1000, 2),
+        "latency_p99_ms": round(percentile([t.latency_ms / 1000 for t in turns], 0.99) * 1000, 2),
         "not_as_expected": failed,
     }
 

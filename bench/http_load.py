@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench import config_json, machine
-from bench.inference import _pct
+from bench.measure import percentile
 from bench.serve_load import user_scripts
 
 STARTUP_S = 300.0
@@ -203,8 +203,8 @@ async def run_http_bench(cfg: HttpBenchConfig) -> dict[str, Any]:
         "replies": n,
         "errors": errors,
         "throughput_msgs_per_s": round(n / wall, 1) if wall else 0.0,
-        "latency_p50_ms": round(_pct(latencies, 0.5) * 1000, 2) if n else None,
-        "latency_p99_ms": round(_pct(latencies, 0.99) * 1000, 2) if n else None,
+        "latency_p50_ms": round(percentile(latencies, 0.5) * 1000, 2) if n else None,
+        "latency_p99_ms": round(percentile(latencies, 0.99) * 1000, 2) if n else None,
         "latency_max_ms": round(max(latencies) * 1000, 2) if n else None,
         "rows_logged": rows - 2,  # less the warm-up turn
         "rows_expected": 2 * n,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import config_json, machine
-from bench.inference import _pct, rss_mb
+from bench.measure import percentile, rss_mb
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +120,8 @@ async def _run_mode(cfg: ServeBenchConfig, model: Any, scripts: list[list[str]],
         "replies": len(latencies),
         "throughput_msgs_per_s": round(sent / wall, 1),
         "throughput_logged_msgs_per_s": round(sent / wall_logged, 1),
-        "latency_p50_ms": round(_pct(latencies, 0.5) * 1000, 2),
-        "latency_p99_ms": round(_pct(latencies, 0.99) * 1000, 2),
+        "latency_p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "latency_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "latency_max_ms": round(max(latencies) * 1000, 2),
         "wall_seconds": round(wall, 3),
         "wall_seconds_until_logged": round(wall_logged, 3),

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import config_json, machine
-from bench.inference import _pct, rss_mb
+from bench.measure import percentile, rss_mb
 from bench.serve_load import _count_rows, user_scripts
 from bench.telegram_stub import TOKEN, TelegramStub
 
@@ -204,8 +204,8 @@ async def run_telegram_bench(cfg: TelegramBenchConfig) -> dict[str, Any]:
         "ok": duplicates == 0 and missing == 0 and logged == 2 * sent,
         "throughput_msgs_per_s": round(sent / wall, 1),
         "throughput_logged_msgs_per_s": round(sent / wall_logged, 1),
-        "latency_p50_ms": round(_pct(latencies, 0.5) * 1000, 2) if latencies else None,
-        "latency_p99_ms": round(_pct(latencies, 0.99) * 1000, 2) if latencies else None,
+        "latency_p50_ms": round(percentile(latencies, 0.5) * 1000, 2) if latencies else None,
+        "latency_p99_ms": round(percentile(latencies, 0.99) * 1000, 2) if latencies else None,
         "latency_max_ms": round(max(latencies) * 1000, 2) if latencies else None,
         "latency_measures": "update queued in the stand-in -> its sendMessage received",
         "wall_seconds": round(wall, 3),

@@ -1,9 +1,9 @@
 """``buddy logs``: operators read, export and prune the conversation log in a terminal.
 
 Users appear only as 12-character pseudonymous references. Everything users wrote is
-printed as plain text (no rich markup, control characters made visible) so a message can
-never restyle or take over the operator's terminal. Every command is recorded in the
-audit log as ``cli:<os user>``.
+printed as plain text (``cli/terminal.py``: no rich markup, control characters made
+visible) so a message can never restyle or take over the operator's terminal. Every command
+is recorded in the audit log as ``cli:<os user>`` (``cli/log_access.py``).
 """
 
 from __future__ import annotations
@@ -11,28 +11,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
-import getpass
 import io
 import json
 import sys
-import unicodedata
-from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich import box
-from rich.console import Console, RenderableType
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from cli.common import fail, settings_or_exit
+from cli.common import fail
+from cli.log_access import Sessions, actor, audit, run_on_log
+from cli.log_options import (
+    CategoryOpt,
+    CrisisOpt,
+    LowOpt,
+    PagerOpt,
+    PlatformOpt,
+    SearchOpt,
+    SinceOpt,
+    ThresholdOpt,
+    UntilOpt,
+    log_filter,
+)
+from cli.log_stats_view import stats_tables
+from cli.terminal import category_cell, confidence_cell, console, emit, safe, when
 from core.config import Settings
 from core.review.csv_safe import safe_row
-from core.review.filters import LogFilter, parse_when
-from core.review.views import EXPORT_FIELDS, HISTOGRAM_BINS, AmbiguousReference, MessageView
+from core.review.views import EXPORT_FIELDS, AmbiguousReference, MessageView
 from core.storage import review_reads as q
 from core.storage import review_writes
 
@@ -40,146 +50,6 @@ app = typer.Typer(
     help="Review the conversation log: list, show, export, stats, forget, purge.",
     no_args_is_help=True,
 )
-
-T = TypeVar("T")
-Sessions = async_sessionmaker[AsyncSession]
-
-# --- shared options ----------------------------------------------------------------------
-PlatformOpt = Annotated[str | None, typer.Option("--platform", help="telegram, discord or web")]
-SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="From: 2026-05-01, an ISO time, today, 7d, 12h")
-]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Up to (a bare date includes that whole day)")
-]
-CategoryOpt = Annotated[str | None, typer.Option("--category", help="Classifier category")]
-CrisisOpt = Annotated[bool, typer.Option("--crisis", help="Only crisis messages/conversations")]
-LowOpt = Annotated[
-    bool, typer.Option("--low-confidence", help="Only messages below the confidence threshold")
-]
-ThresholdOpt = Annotated[
-    float | None,
-    typer.Option("--threshold", min=0.0, max=1.0,
-                 help="Low-confidence threshold (default CONFIDENCE_THRESHOLD)"),
-]
-SearchOpt = Annotated[
-    str | None, typer.Option("--search", "-s", help="Messages containing this text")
-]
-PagerOpt = Annotated[
-    bool | None,
-    typer.Option("--pager/--no-pager", help="Page long output (default: when it is long "
-                 "and the output is a terminal)"),
-]
-
-
-def _filter(
-    settings: Settings, platform: str | None, since: str | None, until: str | None,
-    category: str | None, crisis: bool, low: bool, threshold: float | None, search: str | None,
-) -> LogFilter:
-    try:
-        start = parse_when(since) if since else None
-        end = parse_when(until, end=True) if until else None
-    except ValueError as exc:
-        fail(str(exc))
-    if start and end and start >= end:
-        fail("--since must be before --until")
-    limit = threshold if threshold is not None else settings.confidence_threshold
-    return LogFilter(
-        platform=platform or None, since=start, until=end, category=category or None,
-        crisis=crisis, low_confidence=limit if low else None, text=search or None,
-    )
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"[:64]
-    except (KeyError, OSError):  # no passwd entry (containers)
-        return "cli:unknown"
-
-
-def _run(work: Callable[[Sessions, Settings], Awaitable[T]]) -> T:
-    """Open the (migrated) log, run ``work`` with a session factory, close everything."""
-    from core.storage.db import open_engine, session_factory, upgrade_schema_async
-
-    settings = settings_or_exit()
-    url = settings.resolved_database_url
-
-    async def main() -> T:
-        try:
-            await upgrade_schema_async(url)
-        except Exception as exc:  # the database's own words, without the URL's password
-            fail(f"cannot open the {url.split('://')[0]} log database: {exc}. "
-                 "Check DATABASE_URL (or BUDDY_VAR_DIR) in .env.")
-        engine = open_engine(url)
-        try:
-            return await work(session_factory(engine), settings)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(main())
-
-
-async def _audit(sessions: Sessions, action: str, target: str | None = None,
-                 detail: str | None = None) -> None:
-    from core.storage.audit import record_audit
-
-    async with sessions() as s, s.begin():
-        await record_audit(s, _actor(), action, target, detail)
-
-
-# --- output ------------------------------------------------------------------------------
-def _console(**kw: object) -> Console:
-    return Console(highlight=False, emoji=False, **kw)  # type: ignore[arg-type]
-
-
-def safe(text: str | None) -> Text:
-    """A user's words as inert text: no markup, control characters shown as ``\\xNN``."""
-    if text is None:
-        return Text("")
-    out = []
-    for ch in text:
-        if ch in "\n\t" or unicodedata.category(ch)[0] != "C":
-            out.append(ch)
-        else:
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
-    return Text("".join(out))
-
-
-def _emit(renderables: list[RenderableType], pager: bool | None) -> None:
-    """Print, through a pager when asked or when the output is taller than the terminal."""
-    console = _console()
-    if pager is None:
-        pager = False
-        if console.is_terminal:
-            probe = _console(file=io.StringIO(), width=console.width)
-            probe.print(*renderables)
-            pager = probe.file.getvalue().count("\n") > console.height  # type: ignore[attr-defined]
-    if pager:
-        with console.pager(styles=False):
-            console.print(*renderables)
-    else:
-        console.print(*renderables)
-
-
-def _when(value: datetime | None, seconds: bool = False) -> str:
-    if value is None:
-        return ""
-    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-
-
-def _conf(value: float | None, threshold: float) -> Text:
-    if value is None:
-        return Text("-", style="dim")
-    return Text(f"{value:.2f}", style="bold red" if value < threshold else "")
-
-
-def _category(m: MessageView) -> Text:
-    if m.corrected_category and m.corrected_category != m.category:
-        t = Text(m.category or "-", style="strike dim")
-        t.append(" → ")
-        t.append(m.corrected_category, style="bold green")
-        return t
-    return Text(m.category or "-")
 
 
 # --- commands ----------------------------------------------------------------------------
@@ -195,15 +65,15 @@ def list_(
     """Conversations, newest first: platform, start, user reference, messages, crisis, confidence."""
 
     async def work(sessions: Sessions, settings: Settings) -> None:
-        flt = _filter(settings, platform, since, until, category, crisis, low_confidence,
+        flt = log_filter(settings, platform, since, until, category, crisis, low_confidence,
                       threshold, search)
         async with sessions() as s:
             rows, total = await q.list_conversations(s, flt, limit=limit,
                                                      offset=(page - 1) * limit)
-        await _audit(sessions, "list", detail=flt.describe())
+        await audit(sessions, "list", detail=flt.describe())
         limit_conf = threshold if threshold is not None else settings.confidence_threshold
         if not rows:
-            _console().print("No conversations match." if total == 0 or page == 1
+            console().print("No conversations match." if total == 0 or page == 1
                              else f"No conversations on page {page} ({total} in all).")
             return
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
@@ -220,16 +90,16 @@ def list_(
                 crisis_cell = (Text("CRISIS!", style="bold red") if r.unreviewed_crisis
                                else Text("CRISIS", style="red"))
             preview = safe(r.preview.replace("\n", " ") if r.preview else None)
-            table.add_row(r.id[:8], r.platform, _when(r.started_at), r.user_ref, str(r.messages),
-                          crisis_cell, _conf(r.lowest_confidence, limit_conf), preview)
+            table.add_row(r.id[:8], r.platform, when(r.started_at), r.user_ref, str(r.messages),
+                          crisis_cell, confidence_cell(r.lowest_confidence, limit_conf), preview)
         first = (page - 1) * limit + 1
         head = Text(f"Conversations {first}–{first + len(rows) - 1} of {total}"
                     f"  (filter: {flt.describe()})", style="bold")
         foot = Text("CONF: lowest classifier confidence of the user's messages; CRISIS!: "
                     "not yet reviewed.\nOpen one with: buddy logs show ID", style="dim")
-        _emit([head, table, foot], pager)
+        emit([head, table, foot], pager)
 
-    _run(work)
+    run_on_log(work)
 
 
 @app.command()
@@ -249,11 +119,11 @@ def show(
             tr = await q.transcript(s, conv_id) if conv_id else None
         if tr is None:
             fail(f"no conversation {conversation!r}; `buddy logs list` shows their ids")
-        await _audit(sessions, "view_transcript", target=tr.conversation.id)
+        await audit(sessions, "view_transcript", target=tr.conversation.id)
         c = tr.conversation
         head = Text.assemble(
             ("Conversation ", "bold"), (c.id, "bold"), "\n",
-            f"platform {c.platform} · user {c.user_ref} · started {_when(c.started_at)} UTC · "
+            f"platform {c.platform} · user {c.user_ref} · started {when(c.started_at)} UTC · "
             f"{c.messages} messages",
         )
         if c.crisis:
@@ -275,15 +145,15 @@ def show(
                 flags.append("reviewed" if m.reviewed_at else "unreviewed",
                              style="green" if m.reviewed_at else "red")
             cells: list[RenderableType] = [
-                m.created_at.strftime("%H:%M:%S"), who, safe(m.text), _category(m),
-                _conf(m.confidence, settings.confidence_threshold), flags,
+                m.created_at.strftime("%H:%M:%S"), who, safe(m.text), category_cell(m),
+                confidence_cell(m.confidence, settings.confidence_threshold), flags,
             ]
             if ids:
                 cells.insert(0, m.id[:8])
             table.add_row(*cells)
-        _emit([head, table], pager)
+        emit([head, table], pager)
 
-    _run(work)
+    run_on_log(work)
 
 
 @app.command()
@@ -306,7 +176,7 @@ def export(
         fail("corrections are written as JSONL (the format `buddy train` reads); drop --format")
 
     async def work(sessions: Sessions, settings: Settings) -> int:
-        flt = _filter(settings, platform, since, until, category, crisis, low_confidence,
+        flt = log_filter(settings, platform, since, until, category, crisis, low_confidence,
                       threshold, search)
         async with sessions() as s:
             rows = await (q.corrections_rows(s, flt) if corrections else q.export_rows(s, flt))
@@ -332,23 +202,16 @@ def export(
             # A BOM lets spreadsheet programs read Korean CSV correctly; JSONL stays plain.
             out.write_text(body, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
         action = "export_corrections" if corrections else "export"
-        await _audit(sessions, action, target=fmt,
+        await audit(sessions, action, target=fmt,
                      detail=f"{len(rows)} rows; filter {flt.describe()}")
         return len(rows)
 
-    n = _run(work)
+    n = run_on_log(work)
     what = "corrections" if corrections else "messages"
     if out is not None:
         typer.echo(f"wrote {n} {what} to {out}", err=True)
         if corrections:
             typer.echo(f"train with them: buddy train --data data/dataset --data {out}", err=True)
-
-
-DAY_ROWS = 60  # days without messages are left out of the terminal table (not the chart)
-
-
-def _bar(n: int, most: int, width: int = 30) -> str:
-    return "█" * (round(width * n / most) if most else 0)
 
 
 @app.command()
@@ -363,72 +226,22 @@ def stats(
     """Messages per day, category distribution, confidence histogram, crisis count."""
 
     async def work(sessions: Sessions, settings: Settings) -> None:
-        flt = _filter(settings, platform, since, until, category, crisis, low_confidence,
+        flt = log_filter(settings, platform, since, until, category, crisis, low_confidence,
                       threshold, search)
         limit_conf = threshold if threshold is not None else settings.confidence_threshold
         async with sessions() as s:
             st = await q.stats(s, flt, threshold=limit_conf)
-        await _audit(sessions, "stats", detail=flt.describe())
-        out: list[RenderableType] = []
-        summary = Table(box=box.SIMPLE_HEAD, show_header=False, pad_edge=False,
-                        title="Summary", title_justify="left")
-        summary.add_column(no_wrap=True)
-        summary.add_column(justify="right", no_wrap=True)
-        for label, value in (
-            ("conversations", st.conversations), ("users", st.users),
-            ("messages (users + Buddy)", st.messages), ("users' messages", st.user_messages),
-            ("crisis messages", st.crisis), ("  not yet reviewed", st.unreviewed_crisis),
-            (f"confidence below {limit_conf:g}", st.low_confidence),
-            ("corrected by operators", st.corrections),
-        ):
-            summary.add_row(label, str(value))
-        out.append(summary)
-        active = [(d, n) for d, n in st.per_day if n]
-        shown_days = active[-DAY_ROWS:]
-        title = "Users' messages per day (UTC)"
-        if len(active) > len(shown_days):
-            title += f" — the last {len(shown_days)} of {len(active)} days with messages"
-        days = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title, title_justify="left")
-        days.add_column("DAY", no_wrap=True)
-        days.add_column("MSGS", justify="right", no_wrap=True)
-        days.add_column("", no_wrap=True, style="blue")
-        most = max((n for _, n in shown_days), default=0)
-        for d, n in shown_days:
-            days.add_row(d.isoformat(), str(n), _bar(n, most))
-        out.append(days)
-        cats = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"Top {top} categories",
-                     title_justify="left")
-        cats.add_column("CATEGORY", overflow="fold")
-        cats.add_column("MSGS", justify="right", no_wrap=True)
-        cats.add_column("SHARE", justify="right", no_wrap=True)
-        total_cat = sum(n for _, n in st.categories)
-        for name, n in st.categories[:top]:
-            cats.add_row(name, str(n), f"{100 * n / total_cat:.1f}%")
-        if len(st.categories) > top:
-            rest = sum(n for _, n in st.categories[top:])
-            cats.add_row(Text(f"… {len(st.categories) - top} more", style="dim"), str(rest),
-                         f"{100 * rest / total_cat:.1f}%")
-        out.append(cats)
-        hist = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Confidence histogram",
-                     title_justify="left")
-        hist.add_column("CONFIDENCE", no_wrap=True)
-        hist.add_column("MSGS", justify="right", no_wrap=True)
-        hist.add_column("", no_wrap=True)
-        most = max(st.histogram, default=0)
-        for i, n in enumerate(st.histogram):
-            lo, hi = i / HISTOGRAM_BINS, (i + 1) / HISTOGRAM_BINS
-            style = "red" if hi <= limit_conf + 1e-9 else "blue"
-            hist.add_row(f"{lo:.1f}–{hi:.1f}", str(n), Text(_bar(n, most), style=style))
-        out.append(hist)
+        await audit(sessions, "stats", detail=flt.describe())
+        out: list[RenderableType] = stats_tables(st, threshold=limit_conf, top=top)
         if plot is not None:
             from core.review.charts import korean_font, write_charts
 
             paths = await asyncio.to_thread(write_charts, st, plot, threshold=limit_conf)
             note = "" if korean_font() else " (no Korean font found: install fonts-nanum)"
             out.append(Text("Charts written" + note + ":\n" + "\n".join(f"  {p}" for p in paths)))
-        _emit(out, pager)
+        emit(out, pager)
 
-    _run(work)
+    run_on_log(work)
 
 
 @app.command()
@@ -456,13 +269,13 @@ def forget(
             return None
         async with sessions() as s, s.begin():
             n = await delete_user(s, keys[0])
-            await record_audit(s, _actor(), "forget", target=ref, detail=f"{n} messages")
+            await record_audit(s, actor(), "forget", target=ref, detail=f"{n} messages")
         from core.storage.privacy import scrub_with
 
         await scrub_with(sessions)  # the deleted text leaves the SQLite file and WAL too
         return ref, n
 
-    result = _run(work)
+    result = run_on_log(work)
     if result is None:
         typer.echo("Nothing deleted.")
         raise typer.Exit(1)
@@ -485,12 +298,12 @@ def purge(
         if keep <= 0:
             return ("RETENTION_DAYS=0: the log is kept without a time limit; nothing purged "
                     "(use --days N to purge once).")
-        r = await purge_expired(sessions, keep, actor=_actor(), dry_run=dry_run)
+        r = await purge_expired(sessions, keep, actor=actor(), dry_run=dry_run)
         verb = "Would delete" if dry_run else "Deleted"
         return (f"{verb} {r.conversations} conversations ({r.messages} messages) whose last "
-                f"message is before {_when(r.cutoff)} UTC (retention {keep} days).")
+                f"message is before {when(r.cutoff)} UTC (retention {keep} days).")
 
-    typer.echo(_run(work))
+    typer.echo(run_on_log(work))
 
 
 @app.command()
@@ -505,11 +318,11 @@ def relabel(
         async with sessions() as s, s.begin():
             mid = await _resolve_message(s, message_id)
             try:
-                return await review_writes.relabel(s, mid, category, _actor(), allowed=allowed)
+                return await review_writes.relabel(s, mid, category, actor(), allowed=allowed)
             except (LookupError, ValueError) as exc:
                 fail(f"{exc}. Known categories: `buddy logs stats --top 1000`")
 
-    v = _run(work)
+    v = run_on_log(work)
     typer.echo(f"Message {v.id[:8]}: {v.category or '-'} → {v.corrected_category}")
 
 
@@ -522,9 +335,9 @@ def review(
     async def work(sessions: Sessions, settings: Settings) -> bool:
         async with sessions() as s, s.begin():
             mid = await _resolve_message(s, message_id)
-            return await review_writes.mark_reviewed(s, mid, _actor())
+            return await review_writes.mark_reviewed(s, mid, actor())
 
-    typer.echo("Marked as reviewed." if _run(work) else "It was already reviewed.")
+    typer.echo("Marked as reviewed." if run_on_log(work) else "It was already reviewed.")
 
 
 async def _labels(sessions: Sessions, settings: Settings) -> list[str]:

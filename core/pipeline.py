@@ -11,37 +11,34 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import replies
 from core.answers import AnswerBook
 from core.classify.base import Classifier, Prediction
-from core.dialogue import respond
+from core.crisis_step import CrisisStep
 from core.dialogue.state import DialogueState, current
 from core.handoff.gate import HELD_REPLY, HandoffGate, off_gate, open_gate
-from core.inference import classifier_worker, kiwi_worker
-from core.limits import MAX_TEXT_CHARS, MODEL_MAX_CHARS, SAFETY_WINDOW_CHARS
+from core.inference import classifier_worker
+from core.limits import MAX_TEXT_CHARS, MODEL_MAX_CHARS
 from core.messages import IncomingMessage, Reply, ReplyKind
 from core.pseudonym import user_key as make_user_key
 from core.pseudonym import user_ref as make_user_ref
 from core.ratelimit import FloodLimiter
+from core.reply_choice import choose, crisis_reply, emoji_reply, fixed, with_identity
 from core.safety import (
     ALERT_FROM,
     MessageScan,
     OperatorAlerts,
-    RiskLevel,
     SafetyAssessment,
     SafetyChecker,
     SafetyMode,
     classifier_signal,
-    with_distress_line,
 )
-from core.safety.emergency import emergency_assess
 from core.safety.trajectory import RiskTrajectory
 from core.storage.dialogue_state import DialogueStateStore
 from core.storage.forget import forget_user
@@ -54,22 +51,9 @@ if TYPE_CHECKING:
     from core.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 CLASSIFY_TIMEOUT_S = 10.0
-PREFETCH_TIMEOUT_S = 2.0
 HANDOFF_TIMEOUT_S = 1.5  # a hung database must not hold any reply (a crisis reply least)
-async def _off_loop(fn: Callable[..., T], *args: object) -> T:
-    """``fn(*args)`` in a worker thread (a long message's check takes up to ~0.1 s a window)
-    so other users' replies keep flowing; here when there is no executor (shutting down)."""
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except RuntimeError:
-        return fn(*args)
-
-
-# Replies a distress line may follow: answers in the user's own words, not fixed notices.
-_WARM_KINDS = frozenset({ReplyKind.ANSWER, ReplyKind.FALLBACK, ReplyKind.FOLLOW_UP})
 
 
 class Buddy:
@@ -111,7 +95,7 @@ class Buddy:
         self.confidence_threshold = confidence_threshold
         self._secret = pseudonym_secret
         self._classify_worker = classifier_worker(classifier)
-        self._kiwi = kiwi_worker()
+        self._crisis_step = CrisisStep(self.safety, self.trajectory, classifier.morph_inputs)
         # each user's open conversation: shared through the database when given one
         self.states = states or DialogueStateStore()
         self._idle = conversation_idle
@@ -152,45 +136,48 @@ class Buddy:
 
         # 2. the crisis check: the message is read once; Kiwi's part of it and the
         # classifier's run in one batch off the loop; the verdict is the scan's.
-        scan = await self._scan(full) if full else None
+        scan = await self._crisis_step.scan(full) if full else None
         if scan is not None:
-            await self._analyse(scan, text)
-        assessment = await self._verdict(key, scan, full)
+            await self._crisis_step.analyse(scan, text)
+        assessment = await self._crisis_step.verdict(key, scan, full)
         state = current(await loading, now, self._idle)
         gate = await self._handoff_gate(message, key, state, now)
         prediction: Prediction | None = None
 
         # 3-4. classify and answer (a crisis never waits for the classifier)
         if assessment.crisis:
-            reply, state = self._crisis(state, now, assessment)
+            reply, state = crisis_reply(state, now, assessment, self.safety_mode)
         elif gate.held:  # a person answers; the crisis check still runs
             reply, state, prediction, assessment = await self._while_held(
                 key, state, now, full, text, assessment, scan)
         elif (asked := await gate.asked(text)) is not None:
             reply = asked
         elif message.kind != "text":
-            reply = self._fixed(replies.UNSUPPORTED.get(message.kind, replies.UNSUPPORTED_DEFAULT),
+            reply = fixed(replies.UNSUPPORTED.get(message.kind, replies.UNSUPPORTED_DEFAULT),
                                 ReplyKind.UNSUPPORTED)
         elif not text:
-            reply = self._fixed(replies.EMPTY, ReplyKind.EMPTY)
+            reply = fixed(replies.EMPTY, ReplyKind.EMPTY)
         elif not has_words(text):
-            reply, state = self._emoji(state, now, text)
+            reply, state = emoji_reply(state, now, text, self.safety_mode)
         elif not self._flood.allow(key):
-            reply = self._fixed(replies.TOO_FAST, ReplyKind.FALLBACK)
+            reply = fixed(replies.TOO_FAST, ReplyKind.FALLBACK)
         else:
             prediction = await self._classify(text)
             if prediction is not None and classifier_signal(prediction) is not None:
                 # only a likely crisis category can change the decision: decide with it
-                assessment = await self._verdict(key, scan, full, prediction)
-            reply, state = self._choose(state, now, text, prediction, assessment)
+                assessment = await self._crisis_step.verdict(key, scan, full, prediction)
+            reply, state = choose(state, now, text, prediction, assessment,
+                                  answers=self.answers, threshold=self.confidence_threshold,
+                                  safety_mode=self.safety_mode,
+                                  start=self._rng.randrange(1 << 16))
 
         # 5. record: the turn's risk, the conversation, the log (durable before the reply)
         if full:
-            self._remember(key, assessment)
+            self._crisis_step.remember(key, assessment.level)
         gate.show(loggable(raw) if message.kind == "text" else f"[{message.kind}]", reply,
                   assessment.crisis)
         state = replace(state, last_at=now, turns=state.turns + 1)
-        reply = self._with_identity(reply, key, state, assessment)
+        reply = with_identity(reply, key, state, assessment)
         # the farewell is logged in the conversation it ends, then ends it
         keep = self.states.end(key) if reply.ends_conversation else self.states.save(key, state)
         if log_turn and self.writer is not None:
@@ -223,55 +210,11 @@ class Buddy:
         signal, as for any message) decides between the crisis reply and staying quiet."""
         prediction = await self._classify(text) if text and has_words(text) else None
         if prediction is not None and classifier_signal(prediction) is not None:
-            assessment = await self._verdict(key, scan, full, prediction)
+            assessment = await self._crisis_step.verdict(key, scan, full, prediction)
         if assessment.crisis:
-            reply, state = self._crisis(state, now, assessment, prediction)
+            reply, state = crisis_reply(state, now, assessment, self.safety_mode, prediction)
             return reply, state, prediction, assessment
         return HELD_REPLY, state, prediction, assessment
-
-    async def _scan(self, full: str) -> MessageScan | None:
-        """The crisis check's reading of the message (a long one off the loop); None when
-        the check itself broke (the emergency check then decides)."""
-        try:
-            if len(full) <= SAFETY_WINDOW_CHARS:
-                return self.safety.scan(full)
-            return await _off_loop(self.safety.scan, full)
-        except Exception:  # scan promises not to raise; if it does, keep users safe anyway
-            log.exception("safety check failed; using the emergency check")
-            return None
-
-    async def _analyse(self, scan: MessageScan, text: str) -> None:
-        """Kiwi's analysis of the crisis check's and the classifier's inputs, batched with
-        other messages' off the loop. Only where the work runs changes: on any failure or
-        time-out each analyses what it needs itself."""
-        try:
-            keys = [*scan.kiwi_inputs(), *(self.classifier.morph_inputs(text) if text else ())]
-            keys = [k for k in keys if isinstance(k, str) and k.strip()]
-            if keys:
-                await self._kiwi.submit(keys, timeout=PREFETCH_TIMEOUT_S)
-        except Exception:
-            log.debug("batched morpheme analysis skipped", exc_info=True)
-
-    async def _verdict(
-        self, key: str, scan: MessageScan | None, full: str,
-        prediction: Prediction | None = None,
-    ) -> SafetyAssessment:
-        """The scan's verdict (a long message's windows read off the loop), raised by the
-        user's recent turns. Never fails open."""
-        verdict = SafetyAssessment(False, ())
-        try:
-            if not full:
-                pass
-            elif scan is None:
-                verdict = emergency_assess(full)
-            elif len(full) <= SAFETY_WINDOW_CHARS:
-                verdict = scan.decide(prediction)
-            else:
-                verdict = await _off_loop(scan.decide, prediction)
-        except Exception:  # decide promises not to raise; if it does, keep users safe
-            log.exception("safety check failed; using the emergency check")
-            verdict = emergency_assess(full)
-        return self._with_history(key, verdict)
 
     async def _load_state(self, key: str) -> DialogueState | None:
         """The user's open conversation (the store never raises; this guards it anyway)."""
@@ -281,87 +224,12 @@ class Buddy:
             log.exception("conversation state unavailable; starting from nothing")
             return None
 
-    def _with_history(self, key: str, assessment: SafetyAssessment) -> SafetyAssessment:
-        """The message's assessment raised by the user's recent turns (never lowered)."""
-        try:
-            return self.trajectory.adjust(key, assessment)
-        except Exception:
-            log.exception("conversation risk unavailable; this message alone decides")
-            return assessment
-
-    def _remember(self, key: str, assessment: SafetyAssessment) -> None:
-        try:
-            self.trajectory.record(key, assessment.level)
-        except Exception:
-            log.exception("could not remember this turn's risk level")
-
     async def _classify(self, text: str) -> Prediction | None:
         try:
             return await self._classify_worker.submit(text, timeout=CLASSIFY_TIMEOUT_S)
         except Exception:
             log.exception("classifier failed; answering without a category")
             return None
-
-    def _choose(
-        self, state: DialogueState, now: datetime, text: str, prediction: Prediction | None,
-        assessment: SafetyAssessment,
-    ) -> tuple[Reply, DialogueState]:
-        if assessment.crisis:
-            return self._crisis(state, now, assessment, prediction)
-        reply, state = self._answer(state, now, text, prediction, assessment)
-        if assessment.level is RiskLevel.DISTRESS and reply.kind in _WARM_KINDS:
-            # pain without a wish to die: the warm answer, with the numbers in view
-            reply = replace(reply, text=with_distress_line(reply.text))
-        return reply, state
-
-    def _answer(
-        self, state: DialogueState, now: datetime, text: str, prediction: Prediction | None,
-        assessment: SafetyAssessment,
-    ) -> tuple[Reply, DialogueState]:
-        if state.safety_active(now, self.safety_mode.turns):
-            reply, state = respond.safety_followup(state, text)
-            return replace(reply, category=prediction.category if prediction else None,
-                           confidence=prediction.confidence if prediction else None,
-                           signals=assessment.signals), state
-        reply, state, _ = respond.answer(state, text, prediction, answers=self.answers,
-                                         threshold=self.confidence_threshold,
-                                         start=self._rng.randrange(1 << 16))
-        return reply, state
-
-    def _emoji(self, state: DialogueState, now: datetime, text: str
-               ) -> tuple[Reply, DialogueState]:
-        """Only emoji: gentle in safety mode, an answer inside a conversation, else a
-        request for words."""
-        if state.safety_active(now, self.safety_mode.turns):
-            return respond.safety_followup(state, text)
-        return (respond.emoji_only(state, text)
-                or (self._fixed(replies.EMOJI_ONLY, ReplyKind.EMPTY), state))
-
-    def _crisis(
-        self, state: DialogueState, now: datetime, assessment: SafetyAssessment,
-        prediction: Prediction | None = None,
-    ) -> tuple[Reply, DialogueState]:
-        said, state = respond.crisis(state, assessment.level, now,
-                                     safety_minutes=self.safety_mode.seconds / 60)
-        return Reply(said, ReplyKind.CRISIS, *self._cat(prediction), crisis=True,
-                     signals=assessment.signals), state
-
-    @staticmethod
-    def _cat(prediction: Prediction | None) -> tuple[str | None, float | None]:
-        if prediction is None:
-            return (None, None)
-        return (prediction.category, prediction.confidence)
-
-    @staticmethod
-    def _fixed(text: str, kind: ReplyKind) -> Reply:
-        return Reply(text, kind)
-
-    @staticmethod
-    def _with_identity(
-        reply: Reply, key: str, state: DialogueState, assessment: SafetyAssessment
-    ) -> Reply:
-        return replace(reply, user_ref=make_user_ref(key), conversation_id=state.conversation_id,
-                       risk_level=assessment.risk_level)
 
     # --- logging and alerts --------------------------------------------------------
     async def _record(
@@ -442,7 +310,7 @@ class Buddy:
         while self._in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         await self._classify_worker.aclose()
-        await self._kiwi.aclose()
+        await self._crisis_step.aclose()
         if self.writer is not None:
             await self.writer.aclose(max(0.5, deadline - time.monotonic()))
         if self.alerts is not None:

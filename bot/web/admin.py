@@ -1,7 +1,8 @@
 """The ``/admin`` dashboard: operators review the log without learning who the users are.
 
-Mounted by ``buddy serve`` through ``create_app(..., extra_routers=[create_admin_router(...)])``.
-Server-rendered HTML, no JavaScript and nothing from a CDN. Security choices:
+Mounted by ``buddy serve`` (``create_app(..., extra_routers=[create_admin_router(...)])``).
+Server-rendered HTML, nothing from a CDN; the only script is the desk's live view, same
+origin, on transcript pages. Security choices:
 
 - Off unless ``ADMIN_TOKEN`` is set; then every page says how to turn it on (503).
 - Logging in sets an HttpOnly, SameSite=Strict cookie holding a timestamp and an HMAC keyed
@@ -15,9 +16,8 @@ Server-rendered HTML, no JavaScript and nothing from a CDN. Security choices:
   operator's name as the actor, and a logout ends only that operator's sessions
   (:mod:`bot.web.admin_guard`, shared by every dashboard route).
 - Times are shown in ``OPERATOR_TIMEZONE`` (:class:`bot.web.admin_views.Clock`).
-
-The handoff desk (take, send, hand back, the live view; issue 16) has its routes in
-:mod:`bot.web.admin_handoff`; the transcript and crisis-queue pages here show its panel.
+- The handoff desk (take, send, hand back, live view) has its routes in
+  :mod:`bot.web.admin_handoff`; the transcript and crisis-queue pages here show its panel.
 Only pages with a live view load a script (``admin.js``, same origin).
 """
 
@@ -66,7 +66,6 @@ WHO = {"user": "사용자 user", "bot": "버디 Buddy"}
 Sessions = async_sessionmaker[AsyncSession]
 
 
-# --- the router --------------------------------------------------------------------------
 def create_admin_router(
     sessions: Sessions, settings: Settings, labels: Sequence[str], *,
     handoff: HandoffService | None = None,

@@ -215,6 +215,13 @@ class MessageScan:
         key = self._whole.kiwi_input()
         return [key] if key else []
 
+    def encoder_inputs(self) -> list[str]:
+        """What the learned model may hand its sentence encoder for the whole message
+        (embed it off the loop beforehand and the verdict finds it remembered)."""
+        if self._learned is None or self._whole.views is None:
+            return []
+        return self._learned.encoder_inputs(self._whole.views)
+
     def decide(self, prediction: Prediction | None = None) -> SafetyAssessment:
         """The verdict, with the classifier's ``prediction`` as one more signal. Never
         raises, never fails open."""

@@ -26,7 +26,7 @@ PREFIX = "query: "
 # The engine reads at most 512 tokens; a message's first characters carry most of its
 # meaning and the rules read every character anyway (core/limits.py).
 MAX_CHARS = 1000
-# Single-message embeddings remembered per encoder (384 floats each: ~6 MB). Short messages
+# Embeddings remembered per encoder (384 floats each: ~6 MB). Short messages
 # repeat across users ("힘들어", "죽고 싶어"); measured in ``buddy bench serve``, whose second
 # run re-sends the first one's texts, the encoder's ~13 ms on the loop otherwise took the
 # durable run from ~260-315 to ~60-150 messages a second on 2 shared cores.
@@ -40,7 +40,8 @@ class Encoder:
     """
 
     def __init__(self, available: bool = True) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the engine: one call at a time
+        self._recent_lock = threading.Lock()  # the remembered embeddings: held for microseconds
         self._model: object | None = None
         self._failed = not available
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -70,27 +71,36 @@ class Encoder:
 
     def embed(self, texts: list[str]) -> np.ndarray | None:
         """L2-normalised embeddings of ``texts`` (shape ``(n, 384)``), or ``None`` if
-        unavailable. Calls are serialised: the C engine keeps scratch buffers per handle.
-        A single message's embedding is remembered (:data:`RECENT`, least recent dropped)."""
+        unavailable. Engine calls are serialised: the C engine keeps scratch buffers per
+        handle. Each text's embedding is remembered (:data:`RECENT`, least recent dropped),
+        so a batch embedded off the event loop (:func:`core.inference.encoder_worker`) makes
+        the crisis check's own call for one of its texts a look-up that never waits for the
+        engine."""
         model = self._load()
         if model is None:
             return None
         clean = [
             t[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8") or " " for t in texts
         ]
-        one = clean[0] if len(clean) == 1 else None
-        with self._lock:
-            if one is not None and (hit := self._recent.get(one)) is not None:
-                self._recent.move_to_end(one)
-                return hit.reshape(1, DIM)
-            try:
-                out = model.query(clean)  # type: ignore[attr-defined]  # adds "query: "
-                arr = np.asarray(out, dtype=np.float32).reshape(len(clean), DIM)
-            except Exception:
-                log.exception("crisis encoder failed on a message; n-gram stage alone for it")
-                return None
-            if one is not None:
-                self._recent[one] = arr[0]
+        rows: dict[str, np.ndarray] = {}
+        with self._recent_lock:
+            for t in clean:
+                if (hit := self._recent.get(t)) is not None:
+                    self._recent.move_to_end(t)
+                    rows[t] = hit
+        missing = list(dict.fromkeys(t for t in clean if t not in rows))
+        if missing:
+            with self._lock:
+                try:
+                    out = model.query(missing)  # type: ignore[attr-defined]  # adds "query: "
+                    arr = np.asarray(out, dtype=np.float32).reshape(len(missing), DIM)
+                except Exception:
+                    log.exception("crisis encoder failed on a message; n-gram stage alone for it")
+                    return None
+            with self._recent_lock:
+                for t, row in zip(missing, arr, strict=True):
+                    rows[t] = row
+                    self._recent[t] = row
                 while len(self._recent) > RECENT:
                     self._recent.popitem(last=False)
-        return arr
+        return np.stack([rows[t] for t in clean]).reshape(len(clean), DIM)

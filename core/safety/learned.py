@@ -62,11 +62,16 @@ class CrisisModel:
     def ngram_score(self, v: Views) -> float:
         return ngram.score(self.ngram_w, self.ngram_b, v)
 
+    def asks_encoder(self, v: Views, s1: float | None = None) -> bool:
+        """Whether :meth:`judge` embeds this message: above the gate, with enough words."""
+        s1 = self.ngram_score(v) if s1 is None else s1
+        return s1 >= self.gate and enough_words(v.original)
+
     def judge(self, v: Views, encoder: Encoder) -> Judgement:
         """Both stages' scores for one message and the decision (callers catch errors; this
         is the arithmetic)."""
         s1 = self.ngram_score(v)
-        if s1 < self.gate or not enough_words(v.original):
+        if not self.asks_encoder(v, s1):
             return Judgement(s1, None, None, False, None)
         emb = encoder.embed([v.original])
         if emb is None:
@@ -192,3 +197,15 @@ class LearnedCrisisSignal:
         if j is not None and j.crisis:
             return [SIGNAL], j.level
         return [], None
+
+    def encoder_inputs(self, v: Views) -> list[str]:
+        """The text :meth:`judge` will hand the encoder for this message (none below the
+        gate, or without a model). Embedded early, off the event loop and batched with
+        other messages' (:func:`core.inference.encoder_worker`), it makes the verdict's
+        encoder call a look-up. Never raises."""
+        try:
+            model = self.prepare()
+            return [v.original] if model is not None and model.asks_encoder(v) else []
+        except Exception:
+            log.debug("learned crisis model's encoder input unavailable", exc_info=True)
+            return []

@@ -128,6 +128,7 @@ async def closed_after(reader: asyncio.StreamReader, limit: float) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.slow
 async def test_clients_that_never_finish_their_headers_are_dropped() -> None:
     app = create_app(make_buddy(None), load_settings(_env_file=None))
     async with running(app) as (host, port):

@@ -95,6 +95,7 @@ async def start(tmp_path: Path) -> AsyncIterator:
             await serve.proc.wait()
 
 
+@pytest.mark.slow
 async def test_serve_runs_the_web_chat_and_stops_cleanly_on_sigterm(
     start, serve_env: dict[str, str]
 ) -> None:
@@ -111,6 +112,7 @@ async def test_serve_runs_the_web_chat_and_stops_cleanly_on_sigterm(
     assert any(line.startswith("Stopped in") for line in serve.lines)
 
 
+@pytest.mark.slow
 async def test_serve_with_telegram_finishes_the_reply_in_flight_on_sigint(
     start, serve_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -138,6 +140,7 @@ async def test_serve_with_telegram_finishes_the_reply_in_flight_on_sigint(
     assert len(rows) == 4
 
 
+@pytest.mark.slow
 async def test_a_refused_telegram_token_is_reported_and_the_web_chat_stays_up(
     start, serve_env: dict[str, str]
 ) -> None:
@@ -153,6 +156,7 @@ async def test_a_refused_telegram_token_is_reported_and_the_web_chat_stays_up(
         assert await serve.stop() == 0
 
 
+@pytest.mark.slow
 async def test_a_busy_web_port_is_an_error_that_says_what_to_do(
     start, serve_env: dict[str, str]
 ) -> None:

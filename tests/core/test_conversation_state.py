@@ -127,6 +127,7 @@ async def test_forget_deletes_the_conversation_state(sqlite_url: str) -> None:
             assert (await s.scalars(select(DialogueStateRow))).all() == []
 
 
+@pytest.mark.slow
 async def test_a_broken_state_store_never_breaks_a_reply(sqlite_url: str, tmp_path: Path) -> None:
     """The database file vanishes under a running core: replies still come, in context,
     from this process's copy."""

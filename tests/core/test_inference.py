@@ -71,23 +71,23 @@ async def test_a_failing_batch_fails_its_callers_and_the_next_batch_still_runs()
     assert isinstance(results[0], RuntimeError) and results[1] == "good"
 
 
-async def test_after_the_kiwi_worker_the_crisis_check_needs_no_further_analysis(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A guard sets someone else's phrase aside and reads the rest of the message again:
-    the scan names that rest as its Kiwi input, so the verdict on the loop runs no Kiwi."""
-    text = "친구가 죽고 싶대 근데 사실 나도 죽고 싶어"
-    scan = SafetyChecker().scan(text)
+@pytest.mark.parametrize("text", [
+    "친구가 죽고 싶대 근데 사실 나도 죽고 싶어",  # a guard sets a phrase aside, reads the rest
+    "친구가 죽고 싶대",
+    "엄만 나 없어도 괜찮을 거야 미안해",
+    "요즘 잠이 안 와서 힘들어요",
+])
+async def test_the_kiwi_worker_does_not_change_the_crisis_verdict(text: str) -> None:
+    """Analysing a message's Kiwi inputs in the worker first changes only where the work
+    runs: the verdict is the one the check reaches on its own, never degraded."""
     morph.cache_clear()
+    alone = SafetyChecker().assess(text)
+    morph.cache_clear()
+    scan = SafetyChecker().scan(text)
     worker = kiwi_worker()
     await worker.submit(scan.kiwi_inputs())
     await worker.aclose()
-
-    class NoAnalysis:
-        def tokenize(self, *_: object) -> object:
-            raise AssertionError("the crisis check ran Kiwi after the worker had")
-
-    monkeypatch.setattr(morph, "_kiwi", NoAnalysis())  # loaded, but refuses to analyse
     verdict = scan.decide()
-    assert verdict.crisis and "guard:third-person" in verdict.signals
+    assert (verdict.crisis, verdict.level, verdict.signals) == (
+        alone.crisis, alone.level, alone.signals)
     assert "degraded:morph" not in verdict.signals

@@ -74,6 +74,7 @@ def _texts() -> list[str]:
     return [t for texts in kobert_fixtures.TINY_DATA.values() for t in texts] + list(UNSEEN.values())
 
 
+@pytest.mark.slow
 def test_export_writes_one_int8_model_and_serves_the_torch_answers(exported_dir):
     from core.classify.kobert import KoBertClassifier
     from core.classify.onnx_runtime import ONNX_FILE, ONNX_META, OnnxKoBertClassifier

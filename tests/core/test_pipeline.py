@@ -111,12 +111,14 @@ async def test_crisis_reply_even_when_the_log_is_broken() -> None:
 async def test_crisis_reply_even_when_the_batched_morpheme_analysis_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import core.inference
+    import core.crisis_step
+    from core.inference import BatchWorker
 
-    def broken(batch: list[list[str]]) -> list[None]:
+    def crash(batch: list[list[str]]) -> list[None]:
         raise RuntimeError("kiwi worker crashed")
 
-    monkeypatch.setattr(core.inference, "_analyse", broken)
+    monkeypatch.setattr(core.crisis_step, "kiwi_worker",
+                        lambda: BatchWorker(crash, name="broken-kiwi", max_batch=128))
     replies_ = await asyncio.gather(*(make_buddy().handle(msg(t, user=str(i))) for i, t in
                                       enumerate(["죽고 싶어요", "요즘 잠이 안 와요", "살기 싫어"])))
     assert [r.crisis for r in replies_] == [True, False, True]

@@ -122,6 +122,7 @@ def test_the_shipped_model_was_trained_on_the_current_corpus() -> None:
     assert meta["trained_on"]["examples"] == len(corpus.load())
 
 
+@pytest.mark.slow
 def test_training_writes_a_model_that_loads_and_judges(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "crisis" / "corpus").mkdir(parents=True)
@@ -144,3 +145,33 @@ def test_training_writes_a_model_that_loads_and_judges(tmp_path: Path) -> None:
     assert (model.judge(views("죽고 싶다 진짜로"), e5).ngram
             > model.judge(views("국밥 먹고 싶다"), e5).ngram)
     assert oct((tmp_path / "model" / "crisis_model.json").stat().st_mode)[-3:] in ("644", "600")
+
+
+async def test_messages_arriving_together_get_the_verdict_the_check_gives_alone(
+    shipped: LearnedCrisisSignal,
+) -> None:
+    """Through the core, many users at once: the learned model's embeddings are computed in
+    batches off the event loop, and every reply is still the one the check alone decides."""
+    import asyncio
+
+    from core.answers import AnswerBook
+    from core.classify.base import FixedClassifier
+    from core.messages import IncomingMessage
+    from core.pipeline import Buddy
+    from core.safety import SafetyChecker
+
+    texts = [
+        "이번 생은 여기까지인 듯 다들 잘 지내", "내일 눈 안 뜨게 해주세요 제발",
+        "살아있는 게 벌 받는 느낌이라 그만하고 싶어", *EVERYDAY,
+    ]
+    buddy = Buddy(classifier=FixedClassifier({}, default="일반대화", default_confidence=0.1),
+                  answers=AnswerBook({"일반대화": ["그랬구나."]}, seed=1),
+                  pseudonym_secret=b"test-secret", safety=SafetyChecker(shipped))
+    try:
+        replies = await asyncio.gather(*(
+            buddy.handle(IncomingMessage("web", f"user-{i}", t)) for i, t in enumerate(texts)))
+    finally:
+        await buddy.aclose()
+    expected = [assess(t, learned=shipped).crisis for t in texts]
+    assert [r.crisis for r in replies] == expected
+    assert sum(expected) >= 2  # the model's own crisis verdicts are among them

@@ -153,6 +153,7 @@ async def test_the_turn_logs_its_level_and_the_crisis_queue_puts_the_highest_fir
     assert {r["text"]: r["risk_level"] for r in rows if r["role"] == "user"}["요즘 너무 힘들어"] == "distress"
 
 
+@pytest.mark.slow
 def test_buddy_ask_json_returns_the_risk_level(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "cli.main", "ask", "--json", "지금 옥상 난간이야", "점심 뭐 먹을까"],

@@ -91,6 +91,6 @@ def test_a_missing_kiwi_still_degrades_messages_it_would_skip(
         raise RuntimeError("kiwi model missing")
 
     monkeypatch.setattr(morph, "get_kiwi", missing)
-    monkeypatch.setattr(morph, "_cache", type(morph._cache)())
+    morph.cache_clear()  # Kiwi is asked again, and is missing
     verdict = assess("요즘 잠이 안 와서 힘들어요")
     assert "degraded:morph" in verdict.signals  # as before the pre-check: never silent

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from core.storage.db import open_engine, session_factory
@@ -84,6 +85,7 @@ async def test_purge_keeps_recent_conversations(db_url: str) -> None:
     await engine.dispose()
 
 
+@pytest.mark.slow
 async def test_locked_database_loses_nothing_and_writes_nothing_twice(
     sqlite_url: str, tmp_path: Path
 ) -> None:
