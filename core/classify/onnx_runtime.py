@@ -39,7 +39,7 @@ import numpy as np
 
 from core.classify.base import Prediction
 from core.classify.model_folder import read_manifest
-from core.classify.onnx_quantize import DEFAULT_SCHEME, describe, quantize_graph
+from core.classify.onnx_quantize import DEFAULT_SCHEME, SCHEMES, describe, quantize_graph
 from core.classify.pooling import load_sequence_classifier
 from core.classify.smoothing import DEFAULT_ALPHA, input_maxima, smooth_encoder
 from core.classify.transformer_files import (
@@ -109,6 +109,8 @@ def export_model(
     """
     import torch
 
+    if quantize and scheme not in SCHEMES:
+        raise ModelError(f"Unknown ONNX quantisation scheme {scheme!r}; use one of {SCHEMES}.")
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     model = model.eval()
