@@ -7,9 +7,9 @@ Three ways to run the same network on the same real-length utterances, timed sid
   ``no_grad``: what the original Flask app did;
 - **baseline** — a strong plain baseline: fp32 eager PyTorch under ``inference_mode``, one
   message at a time, padded only to its own length (:class:`KoBertClassifier`);
-- **optimized** — Buddy's serving path: the int8 ONNX export (:mod:`core.classify.onnx_quantize`)
-  run by ONNX Runtime (:class:`OnnxKoBertClassifier`), with messages that arrive together micro-batched by
-  :class:`core.inference.ClassifierRunner`.
+- **optimized** — Buddy's serving path: the int8 ONNX export
+  (:mod:`core.classify.onnx_quantize`) run by ONNX Runtime (:class:`OnnxKoBertClassifier`),
+  with messages that arrive together micro-batched by :class:`core.inference.ClassifierRunner`.
 
 Without ``--model`` the network is KoBERT's shape (vocabulary 8,002, hidden 768, 12 layers,
 12 heads, 359 labels) with random encoder weights. Top-1 agreement between random logits
