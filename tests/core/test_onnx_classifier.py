@@ -205,3 +205,97 @@ def test_the_model_loader_serves_the_int8_export_when_there_is_one(exported_dir,
     assert served.predict([UNSEEN["증상/불면"]])[0].category == "증상/불면"
     assert isinstance(load_model(trained_dir), KoBertClassifier)
     assert isinstance(KoBertClassifier.load(exported_dir, prefer_onnx=False), KoBertClassifier)
+
+
+# --- the calibrated export (SmoothQuant + 8-bit block weights) ----------------------------
+def _training_texts() -> list[str]:
+    return [t for texts in kobert_fixtures.TINY_DATA.values() for t in texts]
+
+
+@pytest.fixture(scope="module")
+def calibrated_dir(trained_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `buddy train` leaves: the export calibrated on the training sentences."""
+    from core.classify.onnx_runtime import export_onnx
+
+    folder = tmp_path_factory.mktemp("calibrated") / "model"
+    shutil.copytree(trained_dir, folder)
+    export_onnx(folder, calibration_texts=_training_texts())
+    return folder
+
+
+def test_the_calibrated_export_answers_as_fp32_does_and_records_how_it_was_made(calibrated_dir):
+    import json
+
+    from core.classify.kobert import KoBertClassifier, load_serving_classifier
+    from core.classify.onnx_runtime import EXPORT_FORMAT, ONNX_META, OnnxKoBertClassifier
+
+    meta = json.loads((calibrated_dir / ONNX_META).read_text(encoding="utf-8"))
+    assert meta["export_format"] == EXPORT_FORMAT and meta["scheme"] == "block8"
+    assert meta["calibration_utterances"] == len(set(_training_texts()))
+    assert "SmoothQuant" in meta["quantization"]
+
+    served = load_serving_classifier(calibrated_dir)
+    assert isinstance(served, OnnxKoBertClassifier)
+    fp32 = KoBertClassifier.load(calibrated_dir, prefer_onnx=False)
+    texts = _texts()
+    for fast, slow in zip(served.predict(texts, 3), fp32.predict(texts, 3), strict=True):
+        assert fast.category == slow.category
+        assert fast.confidence == pytest.approx(slow.confidence, abs=0.05)
+
+
+def test_an_export_of_the_older_format_is_refused_and_pytorch_serves(calibrated_dir, tmp_path):
+    """A folder exported by an older Buddy (no export_format: the dynamic int8 of format 1)."""
+    import json
+
+    from core.classify.kobert import KoBertClassifier, load_serving_classifier
+    from core.classify.onnx_runtime import ONNX_META, OnnxKoBertClassifier, export_is_current
+
+    folder = tmp_path / "old"
+    shutil.copytree(calibrated_dir, folder)
+    meta = json.loads((folder / ONNX_META).read_text(encoding="utf-8"))
+    del meta["export_format"]
+    (folder / ONNX_META).write_text(json.dumps(meta), encoding="utf-8")
+
+    assert not export_is_current(folder)
+    with pytest.raises(ModelError, match="export format 1.*re-export"):
+        OnnxKoBertClassifier.load(folder)
+    assert isinstance(load_serving_classifier(folder), KoBertClassifier)
+
+
+def test_smoothquant_scaling_computes_the_same_function_in_fp32(trained_dir):
+    """The scaling only moves outliers between activations and weights; in fp32 nothing changes."""
+    import copy
+
+    import torch
+
+    from core.classify.kobert import load_kobert_tokenizer
+    from core.classify.onnx_runtime import calibration_batches
+    from core.classify.pooling import load_sequence_classifier
+    from core.classify.smoothing import input_maxima, smooth_encoder
+
+    model = load_sequence_classifier(trained_dir).eval()
+    tokenizer = load_kobert_tokenizer(trained_dir)
+    scaled = copy.deepcopy(model)
+    maxima = input_maxima(scaled, calibration_batches(tokenizer, _training_texts(), 64))
+    assert smooth_encoder(scaled, maxima, alpha=0.8) == model.config.num_hidden_layers
+    enc = tokenizer(_texts(), padding="longest", return_tensors="pt")
+    with torch.inference_mode():
+        assert torch.allclose(scaled(**enc).logits, model(**enc).logits, atol=1e-4)
+
+
+def test_the_dynamic_scheme_still_exports_and_an_unknown_one_is_refused(trained_dir, tmp_path):
+    import json
+
+    from core.classify.kobert import KoBertClassifier
+    from core.classify.onnx_runtime import ONNX_META, OnnxKoBertClassifier, export_onnx
+
+    folder = tmp_path / "model"
+    shutil.copytree(trained_dir, folder)
+    export_onnx(folder, scheme="dynamic8", calibration_texts=_training_texts())
+    assert json.loads((folder / ONNX_META).read_text(encoding="utf-8"))["scheme"] == "dynamic8"
+    texts = _texts()
+    fast = [p.category for p in OnnxKoBertClassifier.load(folder).predict(texts, 1)]
+    slow = [p.category for p in KoBertClassifier.load(folder, prefer_onnx=False).predict(texts, 1)]
+    assert sum(a == b for a, b in zip(fast, slow, strict=True)) / len(texts) >= 0.95
+    with pytest.raises(ModelError, match="block8"):
+        export_onnx(folder, scheme="int3")

@@ -53,15 +53,19 @@ def run_training(
     result = fine_tune(train, val, args, Path(out), keep_checkpoints=keep_checkpoints)
     if result.is_main_process:
         save_model_folder(result, Path(out), args, dataset.answers, data_hash, summary)
-        _export_serving_path(Path(out))
+        _export_serving_path(Path(out), [e.text for e in train.examples])
     result.wait_for_everyone()
     return Path(out)
 
 
-def _export_serving_path(folder: Path) -> None:
-    """Write the int8 ONNX file the bot serves on CPU; PyTorch stays the fallback."""
+def _export_serving_path(folder: Path, calibration_texts: list[str]) -> None:
+    """Write the int8 ONNX file the bot serves on CPU; PyTorch stays the fallback.
+
+    ``calibration_texts`` are training utterances: the SmoothQuant scaling is measured on
+    them (the held-out parts never reach this function).
+    """
     try:
-        export_onnx(folder)
+        export_onnx(folder, calibration_texts=calibration_texts)
     except Exception as exc:  # serving still works from model.safetensors
         log.warning("ONNX export failed (%s); Buddy will serve this model with PyTorch", exc)
 
