@@ -72,7 +72,7 @@ class StandInDiscordChannel(DiscordChannel):
         await client.login(settings.discord_token.get_secret_value())
         client._connection.parse_guild_create(p.guild_create())
         self.client = client
-        return ChannelStatus("Discord", True, f"logged in as {client.user} (stand-in API)")
+        return ChannelStatus("Discord", True, f"logged in as {client.user}; HTTP only, no gateway")
 
     def user_writes(self, text: str) -> None:
         """The user sends ``text`` in their DM with Buddy (a MESSAGE_CREATE event)."""
