@@ -374,6 +374,20 @@ RULES: tuple[Rule, ...] = (
         examples=("뛰어내리면 어떨까", "총구를 나한테 돌려볼까"),
         counter=("게임에서 총을 나한테 돌려볼까", "알람 끄고 자다가 안 깨면 좋겠다 늦잠"),
     ),
+    # Saving up a medicine, said over a longer stretch than ``약물`` reads (``수면제는 처방받은
+    # 거 안 먹고 … 모아두고 있어요``, ``약을 모으고 있소``). Returning old medicine, points and
+    # vitamins are other kinds of collecting.
+    rule(
+        "약모으는중",
+        CRISIS,
+        R.PLAN,
+        r"(?:수면제|수면유도제|진통제|안정제|신경안정제|알약|처방약|우울증약|약)(?:은|는|을|를)?[가-힣0-9]{0,16}?"
+        r"(?:모으고있|모아두고있|모아두는중|모으는중|모아가고있|쌓아두고있)",
+        before=r"(?:예|절|계|공|요|조|언|특|협|비|번|마|치|농|보|화|폭|단|의|한|규)$",
+        context=r"비타민|영양제|폐의약품|수거|버리|반납|포인트|쿠폰|스티커|도장|약국에가져|약봉투|약통모",
+        examples=("약을 모으고 있소", "수면제는 처방받은 거 안 먹고 모아두고 있어"),
+        counter=("폐의약품 모아서 약국에 가져다 주는 중", "예약 포인트 모으고 있어"),
+    ),
     # A handful of a medicine asked about as "what happens" or asked in order to take it
     # (``해열제 서른 알 먹으면 어케 돼``, ``얼마나 먹어야 … 제가 먹으려고요``): a lethality
     # question without the word "die". A vitamin, a child or a pet is an accident question.
