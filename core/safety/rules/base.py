@@ -115,6 +115,12 @@ TOPIC_NEAR = (
 FEAR_AFTER = r"^[가-힣]{0,4}(?:어떡|어쩌|어떻게하지|어떻게해|아닐까|걱정|무서|큰일|안되|안돼)"
 # "...싶을 정도/만큼": a measure of feeling, not an intent (차에 타면 뛰어내리고 싶을 정도).
 MEASURE_AFTER = r"^(?:고)?(?:싶을|싶은|싶어질|픈|은|을)?(?:정도|만큼)"
+# "죽고 싶을 정도는 아닌데", "사라지고 싶다는 건 아니고": the wish named and denied. A bare
+# "아니" right after (``죽고싶다 아니 진짜로``) is emphasis, so a noun must stand between.
+NEGATED_AFTER = (
+    r"^(?:을|은|다는|단|는)?(?:정도는|정도까진|정도까지는|건|거는|게|것은|뜻은|뜻이|말은|말이)"
+    r"(?:아니|아닌|아냐|아님)"
+)
 # "...싶을 만큼 창피했어": embarrassment or delight measured in dying, no wish to die.
 SHAME_AFTER = (
     r"^(?:을|은|어질)(?:만큼|정도로?)[가-힣]{0,3}(?:창피|부끄|민망|쪽팔|웃기|웃겨|행복|좋|설레|맛있)"

@@ -3,6 +3,9 @@
 Each rule: ``name``, how it counts, its level, the pattern and its guards, and example
 sentences that must fire it (``examples``) and must not (``counter``). See
 ``core/safety/README.md`` for how to add one.
+
+Long because: each rule carries its own must-fire and must-not-fire sentences beside its
+pattern (the examples are the rule's specification, and the means of harm are many).
 """
 
 from __future__ import annotations
@@ -38,8 +41,12 @@ RULES: tuple[Rule, ...] = (
         r"|과다복용|치사량|(?:약|알|제)[가-힣]{0,6}먹(?:어야|으면)죽"
         r"|(?:약|알약|수면제|진통제|안정제)(?:을|를)?(?:한번에|한꺼번에)?(?:다|전부|몽땅)(?:먹으면|삼키면|털어넣으면)"
         r"[가-힣]{0,3}(?:끝|죽|편해|편할|안깨|못깨)",
+        # a dose asked about to stay safe (``하루 최대 몇 알까지``, a toothache, a class)
+        context=r"안전한가|안전해요|안전할까|안전한지|몇알까지|하루최대|최대용량|복용량|부작용|약사님"
+        r"|치통|생리통|허리가아파|열이안내|약학|화학시간|생물시간|수업",
         examples=("수면제 모아놨어", "약 한꺼번에 털어넣을까"),
-        counter=("수면제 처방 받았어", "약 먹는 거 잊었다"),
+        counter=("수면제 처방 받았어", "약 먹는 거 잊었다",
+                 "진통제 과다복용 주의라던데 하루 최대 몇 알이야? 치통 때문에"),
     ),
     rule(
         "다리위",
@@ -369,5 +376,38 @@ RULES: tuple[Rule, ...] = (
         context=r"게임|배그|사격장|영화|드라마|소설|요리|설계사|고객|업무|상담원|기사|뉴스|알람|늦잠|낮잠|꿀잠|푹",
         examples=("뛰어내리면 어떨까", "총구를 나한테 돌려볼까"),
         counter=("게임에서 총을 나한테 돌려볼까", "알람 끄고 자다가 안 깨면 좋겠다 늦잠"),
+    ),
+    # Saving up a medicine, said over a longer stretch than ``약물`` reads (``수면제는 처방받은
+    # 거 안 먹고 … 모아두고 있어요``, ``약을 모으고 있소``). Returning old medicine, points and
+    # vitamins are other kinds of collecting.
+    rule(
+        "약모으는중",
+        CRISIS,
+        R.PLAN,
+        r"(?:수면제|수면유도제|진통제|안정제|신경안정제|알약|처방약|우울증약|약)(?:은|는|을|를)?[가-힣0-9]{0,16}?"
+        r"(?:모으고있|모아두고있|모아두는중|모으는중|모아가고있|쌓아두고있)",
+        before=r"(?:예|절|계|공|요|조|언|특|협|비|번|마|치|농|보|화|폭|단|의|한|규)$",
+        context=r"비타민|영양제|폐의약품|수거|버리|반납|포인트|쿠폰|스티커|도장|약국에가져|약봉투|약통모",
+        examples=("약을 모으고 있소", "수면제는 처방받은 거 안 먹고 모아두고 있어"),
+        counter=("폐의약품 모아서 약국에 가져다 주는 중", "예약 포인트 모으고 있어"),
+    ),
+    # A handful of a medicine asked about as "what happens" or asked in order to take it
+    # (``해열제 서른 알 먹으면 어케 돼``, ``얼마나 먹어야 … 제가 먹으려고요``): a lethality
+    # question without the word "die". A vitamin, a child or a pet is an accident question.
+    rule(
+        "과량질문",
+        CRISIS,
+        R.METHOD,
+        r"(?:약|감기약|진통제|두통약|해열제|수면제|수면유도제|안정제|항우울제|혈압약|철분제|타이레놀|아스피린"
+        r"|부루펜|이부프로펜|게보린|아세트아미노펜|졸피뎀|자낙스)(?:을|를)?[가-힣0-9]{0,8}?"
+        r"(?:[1-9][0-9]+(?:알|정|개)|열알|스무알|서른알|마흔알|쉰알|백알|한통|한박스|두통|세통|한주먹|한움큼"
+        r"|몇십알|수십알|한달치)(?:정도|넘게|이상|씩)?(?:을|를)?(?:한번에|한꺼번에|다|통째로)?"
+        r"(?:먹으면|삼키면|털면|털어넣으면)[가-힣]{0,4}(?:어떻게|어케|어찌|죽|안깨|못깨|끝|간이|간나)"
+        r"|(?:얼마나|몇알|몇개|몇정|[1-9][0-9]*알)[가-힣0-9]{0,10}(?:먹으면|먹어야|삼키면|삼켜야)[가-힣]{0,16}?"
+        r"(?:나|내가|제가|저)?(?:먹으려고|먹어보려고|먹을려고|먹을거|먹으려구|삼키려고|해보려고)",
+        context=r"비타민|영양제|젤리|유산균|오메가|강아지|고양이|아이가|애가|동생이|실수로|할머니|할아버지"
+        r"|소설|드라마|영화|수업|과제",
+        examples=("해열제 서른 알 먹으면 어케 돼", "두통약 몇 알 먹어야 안 깨는지 알아? 내가 먹으려고"),
+        counter=("동생이 실수로 감기약 열 알 먹으면 어떻게 돼?", "비타민 한 통 먹으면 어떻게 돼"),
     ),
 )

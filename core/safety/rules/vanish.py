@@ -12,6 +12,7 @@ from core.safety.rules.base import (
     CRISIS,
     FAREWELL_CONTEXT,
     FEAR_AFTER,
+    NEGATED_AFTER,
     NOT_WANT,
     QUOTE_AFTER,
     SELF_SUBJ_BLOCK,
@@ -36,10 +37,11 @@ RULES: tuple[Rule, ...] = (
         r"|(?:먼지|재|흙|연기|공기|별)(?:가|이|로|처럼)?(?:되고싶|되고파|되어버리고|돌아가고싶)"
         r"|(?:스르륵|조용히|흔적도없이|흔적없이|연기처럼|먼지처럼|공기중으로)[가-힣]{0,4}"
         r"(?:사라지고|사라졌으면|없어졌으면|사라지면|없어지고)",
-        after=NOT_WANT + "|" + SHAME_AFTER[1:] + "|" + QUOTE_AFTER[1:],
+        after=NOT_WANT + "|" + SHAME_AFTER[1:] + "|" + QUOTE_AFTER[1:] + "|" + NEGATED_AFTER[1:],
         before=SHAME_BEFORE,
         examples=("그냥 사라지고 싶어", "먼지처럼 사라지고 싶다"),
-        counter=("쪽팔려서 사라지고 싶었어 ㅋㅋ", "사라지고 싶지는 않아"),
+        counter=("쪽팔려서 사라지고 싶었어 ㅋㅋ", "사라지고 싶지는 않아",
+                 "없어지고 싶다는 말은 아니고 혼자 있고 싶어"),
     ),
     rule(
         "내가없어졌으면",

@@ -13,6 +13,7 @@ from core.safety.rules.base import (
     DIE,
     FEAR_AFTER,
     MENTION_CONTEXT,
+    NEGATED_AFTER,
     NOT_WANT,
     QUOTE_AFTER,
     SELF_SUBJ_BLOCK,
@@ -34,10 +35,12 @@ RULES: tuple[Rule, ...] = (
         + r"|^(?:단|다는|다란|은)?생각(?:은|을|이)?(?:안|하지않|없|안들)|"
         + SHAME_AFTER[1:]
         + "|"
-        + QUOTE_AFTER[1:],
+        + QUOTE_AFTER[1:]
+        + "|"
+        + NEGATED_AFTER[1:],
         before=r"(?:서랍|가방|쓰레기통?|주머니|책상|냉장고|뒤)(?:을|를|좀)?$|" + SHAME_BEFORE,
-        examples=("진짜 죽고 싶다", "죽고십어 ㅠㅠ"),
-        counter=("죽고 싶을 만큼 창피했어", "죽고 싶단 생각은 안 해"),
+        examples=("진짜 죽고 싶다", "죽고십어 ㅠㅠ", "죽고싶다 아니 진짜로"),
+        counter=("죽고 싶을 만큼 창피했어", "죽고 싶단 생각은 안 해", "죽고 싶은 건 아닌데 너무 지쳐"),
     ),
     rule(
         "죽어버릴",
@@ -58,8 +61,10 @@ RULES: tuple[Rule, ...] = (
         r"(?:뒤질|디질|뒈질)(?:래|까|거|게|께)|(?:뒤져|디져|뒈져)(?:버리|버릴|야겠|야지|야돼|야해)"
         r"|주거버|주거야|주글(?:래|까|거)",
         before=r"(?:너|니|넌|너는|너희)$",
-        examples=("걍 뒤질래", "디질까 진짜"),
-        counter=("너 뒤질래?", "뒤지게 맛있다"),
+        # "주글 거 같아", "뒤질 듯": dying as a measure of sleepiness or heat, not a wish
+        after=r"^(?:같|가타|가트|갓|겟|듯|뻔|맛)",
+        examples=("걍 뒤질래", "디질까 진짜", "주글래 진짜 더는 못 해"),
+        counter=("너 뒤질래?", "뒤지게 맛있다", "배불러서 주글거 같애"),
     ),
     rule(
         "죽었으면",
