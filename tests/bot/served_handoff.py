@@ -39,6 +39,8 @@ from core.dataset.records import Dataset
 from core.handoff.crypto import new_key
 from training.linear import train_linear
 
+HELLO = "안녕하세요, 상담 선생님 김이에요. 지금 많이 힘드셨죠. 천천히 이야기해 주세요."  # the operator
+REPLY = "네 고마워요 조금 나아졌어요"  # the user, while held
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from served_handoff import CHROMIUM, CHROMIUM_ARGS, HELLO, REPLY
 from web_helpers import CRISIS, SLEEP, make_buddy, serve
 
 from bot.delivery import ChannelDelivery
@@ -29,14 +30,7 @@ from core.handoff.service import HandoffService
 from core.storage.db import open_engine, session_factory, upgrade_schema_async
 from core.storage.writer import LogWriter
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 TOKENS = {"kim": "kim-operator-token-4b8d2f6a1c", "lee": "lee-operator-token-9e3a7c5b0d"}
-HELLO = "안녕하세요, 상담 선생님 김이에요. 지금 많이 힘드셨죠. 천천히 이야기해 주세요."
-REPLY = "네 고마워요 조금 나아졌어요"
 WAIT_MS = 20_000
 
 pytestmark = [

@@ -19,12 +19,20 @@ from dataclasses import dataclass
 import discord_payloads as p
 import pytest
 import pytest_asyncio
-from served_handoff import CHROMIUM, CHROMIUM_ARGS, CRISIS, SLEEP, Desk, Served, served
+from served_handoff import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CRISIS,
+    HELLO,
+    REPLY,
+    SLEEP,
+    Desk,
+    Served,
+    served,
+)
 
 from core.handoff import texts
 
-HELLO = "안녕하세요, 상담 선생님 김이에요. 지금 많이 힘드셨죠. 천천히 이야기해 주세요."
-REPLY = "네 고마워요 조금 나아졌어요"
 PERSON = f"[{texts.OPERATOR_SENDER}]\n{HELLO}"
 TELEGRAM_CHAT = 8101
 
