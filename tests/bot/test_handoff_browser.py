@@ -9,17 +9,15 @@ tokens in other browser contexts. Kept to two tests: browsers are slow.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from handoff_helpers import HandoffSite, handoff_site
 from served_handoff import CHROMIUM, CHROMIUM_ARGS, HELLO, REPLY
-from web_helpers import CRISIS, SLEEP, make_buddy, serve
+from web_helpers import CRISIS, SLEEP, serve
 
-from bot.delivery import ChannelDelivery
 from bot.web.admin import create_admin_router
 from bot.web.app import create_app
 from bot.web.channel import WebChannel
@@ -27,8 +25,6 @@ from core.config import Settings
 from core.handoff import texts
 from core.handoff.crypto import new_key
 from core.handoff.service import HandoffService
-from core.storage.db import open_engine, session_factory, upgrade_schema_async
-from core.storage.writer import LogWriter
 
 TOKENS = {"kim": "kim-operator-token-4b8d2f6a1c", "lee": "lee-operator-token-9e3a7c5b0d"}
 WAIT_MS = 20_000
@@ -46,44 +42,34 @@ expect = playwright_api.expect
 class Site:
     base: str
     browser: object
-    db: Path
-    service: HandoffService
+    core: HandoffSite  # the database file, the service, the log
+
+    @property
+    def service(self) -> HandoffService:
+        return self.core.service
 
     def rows(self, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-        with sqlite3.connect(self.db) as con:
-            return con.execute(sql).fetchall()
+        return self.core.rows(sql)
 
     def file_bytes(self) -> bytes:
-        return b"".join(p.read_bytes() for p in (self.db, Path(f"{self.db}-wal")) if p.exists())
+        return self.core.file_bytes()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
-    db = tmp_path_factory.mktemp("handoff") / "log.db"
-    url = f"sqlite+aiosqlite:///{db}"
-    await upgrade_schema_async(url)
-    engine = open_engine(url)
-    sessions = session_factory(engine)
-    writer = LogWriter(sessions)
-    await writer.start()
     settings = Settings(_env_file=None, handoff_key=new_key(),  # type: ignore[arg-type]
                         operators=",".join(f"{n}:{t}" for n, t in TOKENS.items()))
-    delivery = ChannelDelivery()
-    service = HandoffService.from_settings(settings, sessions, deliver=delivery)
-    buddy = make_buddy(writer, handoff=service)
-    app = create_app(buddy, settings, extra_routers=[
-        create_admin_router(sessions, settings, ["증상/불면"], handoff=service)])
-    delivery.add(WebChannel.around(app))
-    try:
+    async with handoff_site(tmp_path_factory.mktemp("handoff")) as core:
+        sessions = core.writer.sessions
+        app = create_app(core.buddy, settings, extra_routers=[
+            create_admin_router(sessions, settings, ["증상/불면"], handoff=core.service)])
+        core.delivery.add(WebChannel.around(app))
         async with serve(app) as base, playwright_api.async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield Site(base, browser, db, service)
+            yield Site(base, browser, core)
             app.state.outbox.close()
-            service.feed.close()
+            core.service.feed.close()
             await browser.close()
-    finally:
-        await writer.aclose()
-        await engine.dispose()
 
 
 async def new_page(site: Site, **options: object):  # noqa: ANN201
